@@ -1,0 +1,146 @@
+"""The feeds.yaml schema: what the person running the bot may write, as typed objects.
+
+Unknown keys are errors everywhere (a typo must not silently fall back to a default).
+"""
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from bot.domain.release import AlertMode
+
+_DURATION_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
+_DURATION_WHOLE = re.compile(r"^\s*(?:\d+\s*[dhms]\s*)+$", re.IGNORECASE)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(value: Any) -> Any:
+    """Reads "15m", "1h30m", "2d" or a number of seconds; anything else is left to pydantic."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 15m, 1h or 2d")
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        if not _DURATION_WHOLE.match(value):
+            raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 15m, 1h30m or 2d")
+        seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in _DURATION_PART.findall(value))
+        return timedelta(seconds=seconds)
+    return value
+
+
+def parse_clock(value: Any) -> Any:
+    """Reads an hour (9) or a clock time ("09:00", "9:30") of the day."""
+    if isinstance(value, bool):
+        raise ValueError("expected an hour 0-23 or a time such as 09:00")
+    if isinstance(value, int):
+        if not 0 <= value <= 23:
+            raise ValueError("an hour is 0-23")
+        return time(value)
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError(f"{value!r} is not a time of day; write e.g. 09:00")
+        return time(int(match[1]), int(match[2]))
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+ClockTime = Annotated[time, BeforeValidator(parse_clock)]
+Snowflake = Annotated[int, Field(gt=0, lt=2**63, description="a Discord id")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as Europe/London"
+        ) from None
+    return value
+
+
+def check_http_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http(s) URL")
+    return value.strip()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Defaults(_Strict):
+    poll_interval: Duration = timedelta(minutes=15)
+    timezone: str = "UTC"
+    countdown_hour: ClockTime = time(9)
+    countdown_milestones: tuple[Annotated[int, Field(ge=0, le=365)], ...] = (30, 14, 7, 3, 1, 0)
+    backlog_age: Duration = timedelta(hours=24)
+    admin_channel: Snowflake | None = None
+
+    _timezone = field_validator("timezone")(check_timezone)
+
+    @field_validator("poll_interval")
+    @classmethod
+    def _polite_interval(cls, value: timedelta) -> timedelta:
+        if value < timedelta(minutes=1):
+            raise ValueError("poll more often than once a minute and sites will block the bot")
+        return value
+
+    @field_validator("backlog_age")
+    @classmethod
+    def _non_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("must not be negative")
+        return value
+
+    @field_validator("countdown_milestones")
+    @classmethod
+    def _descending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(sorted(set(value), reverse=True))
+
+
+class SourceConfig(_Strict):
+    name: Name
+    url: str
+    interval: Duration | None = None
+    enabled: bool = True
+
+    _url = field_validator("url")(check_http_url)
+
+    @field_validator("interval")
+    @classmethod
+    def _polite_interval(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value < timedelta(minutes=1):
+            raise ValueError("poll more often than once a minute and sites will block the bot")
+        return value
+
+
+class ShowConfig(_Strict):
+    title: Name
+    aliases: tuple[Name, ...] = ()
+    year: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    network: Name | None = None
+
+
+class Subscription(_Strict):
+    guild: Snowflake
+    channel: Snowflake
+    shows: tuple[Name, ...] = Field(min_length=1)
+    mode: AlertMode = AlertMode.ALL
+    role: Snowflake | None = Field(default=None, description="a role to ping with each post")
+
+
+class FeedsConfig(_Strict):
+    defaults: Defaults = Defaults()
+    sources: tuple[SourceConfig, ...] = ()
+    shows: tuple[ShowConfig, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+
+    def interval_of(self, source: SourceConfig) -> timedelta:
+        return source.interval or self.defaults.poll_interval

@@ -1,0 +1,1 @@
+"""The pure core: no I/O, no Discord. Everything here is a function of data."""

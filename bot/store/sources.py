@@ -1,0 +1,73 @@
+"""Sources repository: the feeds the bot polls and their polling state."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.config.schema import FeedsConfig
+from bot.store.tables import Source
+
+REMOVED_FROM_CONFIG = "removed from feeds.yaml"
+DISABLED_IN_CONFIG = "enabled: false in feeds.yaml"
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+
+
+class SourceRepo:
+    """Contract: feeds.yaml sources are matched by URL, so renaming one keeps its poll state."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def sync_config(self, config: FeedsConfig, now: datetime) -> SyncReport:
+        """Makes the feeds.yaml sources match `config`; sources it no longer lists are disabled."""
+        report = SyncReport()
+        existing = {s.url: s for s in self.session.exec(select(Source)).all()}
+        wanted = {s.url for s in config.sources}
+        # Free the names of rows that are renamed or retired first: names are UNIQUE.
+        by_name = {s.name: s for s in existing.values()}
+        for source in config.sources:
+            holder = by_name.get(source.name)
+            if holder is not None and holder.url != source.url and holder.url not in wanted:
+                holder.name = f"{holder.name} (retired #{holder.id})"
+        self.session.flush()
+
+        for source in config.sources:
+            interval = int(config.interval_of(source).total_seconds())
+            disabled = None if source.enabled else DISABLED_IN_CONFIG
+            row = existing.get(source.url)
+            if row is None:
+                row = Source(name=source.name, url=source.url, interval_seconds=interval)
+                row.disabled_reason, row.enabled, row.next_poll_at = disabled, source.enabled, now
+                self.session.add(row)
+                report.added.append(source.name)
+                continue
+            before = (row.name, row.interval_seconds, row.enabled, row.origin, row.disabled_reason)
+            row.name, row.interval_seconds, row.enabled = source.name, interval, source.enabled
+            row.origin, row.trusted = "config", True
+            if row.disabled_reason in (None, REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG):
+                row.disabled_reason = disabled
+            after = (row.name, row.interval_seconds, row.enabled, row.origin, row.disabled_reason)
+            if before != after:
+                report.updated.append(source.name)
+
+        for url, row in existing.items():
+            if row.origin == "config" and url not in wanted and row.enabled:
+                row.enabled, row.disabled_reason = False, REMOVED_FROM_CONFIG
+                report.disabled.append(row.name)
+        self.session.flush()
+        return report
+
+    def all(self) -> list[Source]:
+        """Every source, in name order."""
+        return list(self.session.exec(select(Source).order_by(col(Source.name))).all())
+
+    def by_name(self, name: str) -> Source | None:
+        """The source called `name`, if any."""
+        return self.session.exec(select(Source).where(Source.name == name)).first()

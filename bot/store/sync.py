@@ -1,0 +1,18 @@
+"""Applying feeds.yaml to the store: what start-up and hot reload both do."""
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.config.schema import FeedsConfig
+from bot.store.follows import FollowRepo
+from bot.store.shows import ShowRepo
+from bot.store.sources import SourceRepo, SyncReport
+
+
+def apply_config(session: Session, config: FeedsConfig, now: datetime) -> SyncReport:
+    """Sources, then the show catalogue, then subscriptions (which name catalogue shows)."""
+    report = SourceRepo(session).sync_config(config, now)
+    ShowRepo(session).sync_catalogue(config.shows)
+    FollowRepo(session).sync_subscriptions(config.subscriptions)
+    return report

@@ -1,0 +1,217 @@
+"""The database schema. Change it only together with an Alembic revision in migrations/."""
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.domain.release import Precision, ReleaseStatus
+from bot.store.types import UTCDateTime
+
+# Named constraints let Alembic's batch mode (SQLite) find them again when altering tables.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _when(*, index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _snowflake(*, index: bool = False, nullable: bool = False) -> Any:
+    return Field(default=None, sa_type=BigInteger, index=index, nullable=nullable)
+
+
+def _parent(table: str, *, nullable: bool = False, index: bool = True) -> Any:
+    """A foreign key whose rows go with their parent."""
+    return Field(
+        default=None,
+        sa_column_args=[ForeignKey(f"{table}.id", ondelete="CASCADE")],
+        nullable=nullable,
+        index=index,
+    )
+
+
+class Source(SQLModel, table=True):
+    """A feed, and everything the poller remembers about it between polls."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    url: str = Field(max_length=2000, unique=True)
+    origin: str = Field(default="config", max_length=16)  # config | discord
+    trusted: bool = True  # trusted sources may be on private addresses (feeds.yaml only)
+    enabled: bool = True
+    interval_seconds: int
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    body_hash: str | None = Field(default=None, max_length=64)
+    next_poll_at: datetime | None = _when(index=True)
+    last_polled_at: datetime | None = _when()
+    last_success_at: datetime | None = _when()
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, sa_type=Text)
+    consecutive_failures: int = 0
+    failing_since: datetime | None = _when()
+    disabled_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _created()
+
+
+class Story(SQLModel, table=True):
+    """One feed entry. `key` is stable per source even when the site edits the headline."""
+
+    __table_args__ = (UniqueConstraint("source_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = _parent("source", index=False)
+    key: str = Field(max_length=64)
+    fingerprint: str = Field(max_length=64, index=True)  # the same news on another site
+    url: str | None = Field(default=None, sa_type=Text)
+    title: str = Field(sa_type=Text)
+    summary: str = Field(default="", sa_type=Text)
+    published_at: datetime = _when(nullable=False)
+    first_seen_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
+    )
+    backlog: bool = False  # seen too long after publication to alert on
+    classified_at: datetime | None = _when(index=True)
+
+
+class Show(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    title_key: str = Field(max_length=200, unique=True)
+    year: int | None = None
+    network: str | None = Field(default=None, max_length=200)
+    origin: str = Field(default="config", max_length=16)  # config | discord
+    created_at: datetime = _created()
+
+
+class ShowAlias(SQLModel, table=True):
+    __tablename__ = "show_alias"
+
+    id: int | None = Field(default=None, primary_key=True)
+    show_id: int = _parent("show")
+    alias: str = Field(max_length=200)
+    alias_key: str = Field(max_length=200, unique=True)
+
+
+class Release(SQLModel, table=True):
+    """One entry of the calendar: a show's season, and what kind of event it is."""
+
+    __table_args__ = (UniqueConstraint("show_id", "season", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    show_id: int = _parent("show", index=False)
+    season: int = 0  # 0 when no story has said which season
+    episode: int | None = None
+    kind: str = Field(max_length=16)  # ReleaseKind
+    date_value: str | None = Field(default=None, max_length=16)  # 2026-03-03, 2026-03, 2026-fall
+    precision: str = Field(default=Precision.TBA, max_length=8)
+    window_start: date | None = Field(default=None, index=True)  # first possible day
+    window_end: date | None = None  # last possible day
+    air_time: time | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
+    platform: str | None = Field(default=None, max_length=100)
+    status: str = Field(default=ReleaseStatus.ANNOUNCED, max_length=16)
+    confidence: float = 0.0
+    manual: bool = False  # set through /premiere set: news never overrides it
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class ReleaseStory(SQLModel, table=True):
+    """Which stories a release was learnt from."""
+
+    __tablename__ = "release_story"
+
+    release_id: int = Field(
+        sa_column_args=[ForeignKey("release.id", ondelete="CASCADE")], primary_key=True
+    )
+    story_id: int = Field(
+        sa_column_args=[ForeignKey("story.id", ondelete="CASCADE")], primary_key=True, index=True
+    )
+    added_at: datetime = _created()
+
+
+class ReleaseChange(SQLModel, table=True):
+    """One step in a release's date history (old -> new)."""
+
+    __tablename__ = "release_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    release_id: int = _parent("release")
+    story_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("story.id", ondelete="SET NULL")]
+    )
+    old_value: str | None = Field(default=None, max_length=16)
+    old_precision: str = Field(max_length=8)
+    new_value: str | None = Field(default=None, max_length=16)
+    new_precision: str = Field(max_length=8)
+    reason: str = Field(default="news", max_length=16)  # news | manual
+    changed_at: datetime = _created()
+
+
+class Follow(SQLModel, table=True):
+    """A channel following a show, from /follow or from feeds.yaml subscriptions."""
+
+    __table_args__ = (UniqueConstraint("channel_id", "show_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _snowflake(index=True)
+    channel_id: int = _snowflake()
+    show_id: int = _parent("show")
+    user_id: int | None = _snowflake(nullable=True)  # None for feeds.yaml subscriptions
+    origin: str = Field(default="command", max_length=16)  # command | config
+    alert_mode: str | None = Field(default=None, max_length=8)  # AlertMode; None: the guild's
+    role_id: int | None = _snowflake(nullable=True)  # a role to ping, only when configured
+    broken_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _created()
+
+
+class GuildSettings(SQLModel, table=True):
+    """A server's choices. A NULL column means "use the feeds.yaml default"."""
+
+    __tablename__ = "guild_settings"
+
+    guild_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    timezone: str | None = Field(default=None, max_length=64)
+    countdown_time: time | None = None
+    alert_mode: str | None = Field(default=None, max_length=8)
+    events_enabled: bool = False
+    admin_channel_id: int | None = _snowflake(nullable=True)
+    updated_at: datetime = _created()
+
+
+class Outbox(SQLModel, table=True):
+    """A post written down before it is sent; `dedupe_key` makes a second copy impossible."""
+
+    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    guild_id: int = _snowflake()
+    channel_id: int = _snowflake(index=True)
+    kind: str = Field(max_length=16)  # alert | change | countdown | digest | notice
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: str = Field(default="pending", max_length=12)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime | None = _when()
+    message_id: int | None = _snowflake(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _created()
+    sent_at: datetime | None = _when()

@@ -1,0 +1,89 @@
+"""feeds.yaml sources in the store: added, updated, renamed and retired without losing state."""
+
+from datetime import UTC, datetime
+
+from bot.config import parse_config
+from bot.store.db import Store
+from bot.store.sources import REMOVED_FROM_CONFIG, SourceRepo
+
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+
+
+def _config(sources: str, interval: str = "15m") -> str:
+    return f"defaults:\n  poll_interval: {interval}\nsources:\n{sources}"
+
+
+TWO = """\
+  - name: TVLine
+    url: https://tvline.com/feed/
+  - name: Decider
+    url: https://decider.com/feed/
+    interval: 1h
+"""
+
+
+def _sync(store: Store, text: str):  # type: ignore[no-untyped-def]
+    with store.session() as session:
+        return SourceRepo(session).sync_config(parse_config(text, "feeds.yaml"), NOW)
+
+
+def test_new_sources_are_added_due_now(store: Store) -> None:
+    report = _sync(store, _config(TWO))
+    assert sorted(report.added) == ["Decider", "TVLine"]
+    with store.session() as session:
+        rows = {s.name: s for s in SourceRepo(session).all()}
+    assert rows["Decider"].interval_seconds == 3600
+    assert rows["TVLine"].interval_seconds == 900
+    assert rows["TVLine"].next_poll_at == NOW and rows["TVLine"].origin == "config"
+
+
+def test_sync_twice_changes_nothing(store: Store) -> None:
+    _sync(store, _config(TWO))
+    report = _sync(store, _config(TWO))
+    assert (report.added, report.updated, report.disabled) == ([], [], [])
+
+
+def test_rename_keeps_poll_state_and_interval_change_applies(store: Store) -> None:
+    _sync(store, _config(TWO))
+    with store.session() as session:
+        tvline = SourceRepo(session).by_name("TVLine")
+        assert tvline is not None
+        tvline.etag, tvline.consecutive_failures = '"abc"', 2
+    renamed = TWO.replace("name: TVLine", "name: TV Line")
+    report = _sync(store, _config(renamed, interval="30m"))
+    assert sorted(report.updated) == ["TV Line"]  # Decider has its own interval
+    with store.session() as session:
+        row = SourceRepo(session).by_name("TV Line")
+    assert row is not None
+    assert (row.etag, row.consecutive_failures, row.interval_seconds) == ('"abc"', 2, 1800)
+
+
+def test_removed_source_is_disabled_and_comes_back(store: Store) -> None:
+    _sync(store, _config(TWO))
+    only_decider = _config("  - name: Decider\n    url: https://decider.com/feed/\n")
+    report = _sync(store, only_decider)
+    assert report.disabled == ["TVLine"]
+    with store.session() as session:
+        gone = SourceRepo(session).by_name("TVLine")
+    assert gone is not None and not gone.enabled and gone.disabled_reason == REMOVED_FROM_CONFIG
+    _sync(store, _config(TWO))
+    with store.session() as session:
+        back = SourceRepo(session).by_name("TVLine")
+    assert back is not None and back.enabled and back.disabled_reason is None
+
+
+def test_name_of_a_retired_source_can_be_reused_for_a_new_url(store: Store) -> None:
+    _sync(store, _config(TWO))
+    moved = TWO.replace("https://tvline.com/feed/", "https://tvline.com/feed/rss2/")
+    report = _sync(store, _config(moved))
+    assert report.added == ["TVLine"] and len(report.disabled) == 1
+    with store.session() as session:
+        names = [s.name for s in SourceRepo(session).all()]
+    assert "TVLine" in names and len(names) == 3
+
+
+def test_disabled_in_config(store: Store) -> None:
+    _sync(store, _config(TWO + "    enabled: false\n"))
+    with store.session() as session:
+        decider = SourceRepo(session).by_name("Decider")
+    assert decider is not None and not decider.enabled

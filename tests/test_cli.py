@@ -1,0 +1,102 @@
+"""The command line as a person (or a script) uses it: real processes, real exit codes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from bot.store.db import make_engine
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _run(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    result = _run("--help")
+    assert result.returncode == 0
+    for command in ("run", "check", "poll", "classify", "calendar", "db"):
+        assert f"    {command} " in result.stdout
+
+
+def test_check_accepts_the_shipped_feeds_yaml() -> None:
+    result = _run("check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("feeds.yaml: ok")
+
+
+def test_check_reports_problems_with_file_and_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "sources:\n  - name: A\n    url: https://a.example/\n  - name: B\n    url: gopher://b\n"
+    )
+    result = _run("check", "--config", str(broken))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"{broken}:5: sources[1].url: not an http(s) URL"
+
+
+def test_check_uses_feeds_file_from_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text("defaults:\n  timezone: Atlantis/Capital\n")
+    result = _run("check", cwd=tmp_path, env={"FEEDS_FILE": "mine.yaml"})
+    assert result.returncode == 1 and "mine.yaml:2: defaults.timezone" in result.stderr
+
+
+def test_check_does_not_load_discord() -> None:
+    code = (
+        "import sys; from bot.__main__ import main; main(['check']); "
+        "sys.exit(1 if any(m == 'discord' or m.startswith('discord.') for m in sys.modules) else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, check=False
+    )
+    assert result.returncode == 0
+
+
+def test_db_upgrade_creates_the_schema(empty_db_url: str, tmp_path: Path) -> None:
+    result = _run("db", "upgrade", cwd=tmp_path, env={"DATABASE_URL": empty_db_url})
+    assert result.returncode == 0, result.stderr
+    assert "database at revision" in result.stdout
+    engine = make_engine(empty_db_url)
+    try:
+        assert {"source", "story", "release", "follow", "outbox"} <= set(
+            inspect(engine).get_table_names()
+        )
+    finally:
+        engine.dispose()
+    current = _run("db", "current", cwd=tmp_path, env={"DATABASE_URL": empty_db_url})
+    assert current.stdout.startswith("current 0001")
+
+
+def test_default_database_is_a_file_in_the_working_directory(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": "sqlite:///premiere.db"}
+    result = _run("db", "upgrade", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "premiere.db").exists()
+
+
+def test_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    result = _run("db", "upgrade", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("database unusable:")
+
+
+@pytest.mark.parametrize("command", ["poll", "classify", "calendar"])
+def test_commands_still_to_come_say_so(command: str) -> None:
+    result = _run(command)
+    assert result.returncode == 2 and "not implemented yet" in result.stderr
