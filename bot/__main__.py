@@ -9,9 +9,15 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.config import FeedsConfig
+    from bot.feeds.poll import PollOutcome
+    from bot.store.db import Store
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("bot")
@@ -64,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     poll.add_argument("--once", action="store_true", help="one cycle over the due sources")
     poll.add_argument("--all", action="store_true", help="every enabled source, due or not")
     poll.add_argument("--json", action="store_true", help="one JSON object per source")
-    poll.set_defaults(handler=_not_yet("poll"))
+    poll.set_defaults(handler=_poll)
 
     classify = commands.add_parser(
         "classify", parents=[common], help="classify stories given as JSON lines"
@@ -97,19 +103,82 @@ def _config_path(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.config import ConfigError, load_config
-
-    path = _config_path(args, settings)
-    try:
-        config = load_config(path)
-    except ConfigError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
+    config = _load_config(args, settings)
+    if config is None:
         return EXIT_INVALID
+    path = _config_path(args, settings)
     print(
         f"{path}: ok ({len(config.sources)} sources, {len(config.shows)} shows, "
         f"{len(config.subscriptions)} subscriptions)"
     )
+    return EXIT_OK
+
+
+def _load_config(args: argparse.Namespace, settings: Settings) -> "FeedsConfig | None":
+    """The validated feeds.yaml, or None after printing its problems."""
+    from bot.config import ConfigError, load_config
+
+    try:
+        return load_config(_config_path(args, settings))
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return None
+
+
+def _open_store(settings: Settings) -> "Store | None":
+    """The database, created and migrated if need be, or None after saying why it is unusable."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store.db import Store
+
+    try:
+        return Store.open(settings.database_url)
+    except SQLAlchemyError as error:
+        print(f"database unusable: {_first_line(error)}", file=sys.stderr)
+        return None
+
+
+def _poll(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    import json
+    from datetime import UTC, datetime
+
+    from bot.feeds.fetch import Fetcher
+    from bot.feeds.parsing_pool import ParsingPool
+    from bot.feeds.poll import Poller
+    from bot.store.sync import apply_config
+
+    if not args.once:
+        print("poll runs one cycle: pass --once (`run` polls continuously)", file=sys.stderr)
+        return EXIT_USAGE
+    config = _load_config(args, settings)
+    store = _open_store(settings) if config else None
+    if config is None or store is None:
+        return EXIT_INVALID
+
+    async def cycle() -> "list[PollOutcome]":
+        parsers = ParsingPool()
+        try:
+            async with Fetcher.open() as fetcher:
+                poller = Poller(store, fetcher, parsers, backlog_age=config.defaults.backlog_age)
+                return await poller.cycle(everything=args.all)
+        finally:
+            parsers.close()
+
+    try:
+        with store.session() as session:
+            apply_config(session, config, datetime.now(UTC))
+        for outcome in asyncio.run(cycle()):
+            if args.json:
+                print(json.dumps(outcome.as_json()), flush=False)
+            else:
+                detail = f"error: {outcome.error}" if outcome.error else f"new={outcome.new}"
+                http = outcome.http_status or "-"
+                print(f"{outcome.source}: {outcome.status} http={http} {detail} "
+                      f"({outcome.elapsed_ms} ms)")  # fmt: skip
+    finally:
+        store.close()
     return EXIT_OK
 
 

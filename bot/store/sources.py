@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from bot.config.schema import FeedsConfig
@@ -67,6 +69,18 @@ class SourceRepo:
     def all(self) -> list[Source]:
         """Every source, in name order."""
         return list(self.session.exec(select(Source).order_by(col(Source.name))).all())
+
+    def to_poll(self, now: datetime, *, everything: bool = False) -> list[Source]:
+        """Enabled sources whose next poll time has come (all enabled ones with `everything`)."""
+        query = select(Source).where(col(Source.enabled).is_(True))
+        if not everything:
+            due = or_(col(Source.next_poll_at).is_(None), col(Source.next_poll_at) <= now)
+            query = query.where(due)
+        return list(self.session.exec(query.order_by(col(Source.id))).all())
+
+    def record(self, source_id: int, changes: dict[str, Any]) -> None:
+        """Writes the outcome of a poll onto the source row."""
+        self.session.execute(update(Source).where(col(Source.id) == source_id).values(changes))
 
     def by_name(self, name: str) -> Source | None:
         """The source called `name`, if any."""

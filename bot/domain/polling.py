@@ -1,0 +1,49 @@
+"""When to poll a source next: pure functions of the clock, the source and the last answer."""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+MAX_BACKOFF = timedelta(hours=24)
+BROKEN_AFTER = timedelta(days=3)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def spread_offset(url: str, interval: timedelta) -> timedelta:
+    """A fixed point within the interval for this URL, so sources do not all poll at once."""
+    seconds = max(1, int(interval.total_seconds()))
+    digest = int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big")
+    return timedelta(seconds=digest % seconds)
+
+
+def next_slot(now: datetime, interval: timedelta, url: str) -> datetime:
+    """The first of this URL's evenly spaced poll times that is after `now`."""
+    start = _EPOCH + spread_offset(url, interval)
+    periods = (now - start) // interval + 1
+    return start + periods * interval
+
+
+def after_success(
+    now: datetime, interval: timedelta, url: str, max_age: timedelta | None = None
+) -> datetime:
+    """The next poll after a good answer: the next slot, or later if the site's
+    Cache-Control max-age asks for it (never more than four intervals)."""
+    slot = next_slot(now, interval, url)
+    if max_age is None:
+        return slot
+    return max(slot, now + min(max_age, interval * 4))
+
+
+def after_failure(
+    now: datetime, interval: timedelta, failures: int, retry_after: timedelta | None = None
+) -> datetime:
+    """The next poll after `failures` failures in a row: interval x 2^failures, at most a
+    day, and never before the site's Retry-After."""
+    delay = min(interval * 2 ** min(failures, 16), MAX_BACKOFF)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_BACKOFF))
+    return now + delay
+
+
+def is_broken(failing_since: datetime | None, now: datetime) -> bool:
+    """A source that has failed for three days is broken (it is still retried daily)."""
+    return failing_since is not None and now - failing_since >= BROKEN_AFTER

@@ -1,0 +1,207 @@
+"""One fetch function for every feed request: timeouts, a size cap, conditional GET,
+redirects re-checked hop by hop, an honest User-Agent and per-host politeness."""
+
+import asyncio
+import ipaddress
+import re
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from bot import PROJECT_URL, __version__
+from bot.feeds.guard import GuardedResolver, refused_reason
+
+USER_AGENT = f"premiere-bot/{__version__} (+{PROJECT_URL})"
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    timeout: float = 15.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    per_host: int = 2
+    total: int = 64
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A usable answer: 200 with a body, or 304 (`body` None: nothing changed)."""
+
+    status: int
+    body: bytes | None
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    max_age: timedelta | None
+
+
+class FetchError(Exception):
+    """The source could not be read; `message` says why in words fit for a log or a user."""
+
+    def __init__(
+        self, message: str, http_status: int | None = None, retry_after: timedelta | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.retry_after = retry_after
+
+
+class Fetcher:
+    """Fetches feeds over two shared sessions: one trusted (feeds.yaml sources) and one whose
+    resolver refuses private addresses (sources added from Discord)."""
+
+    def __init__(
+        self,
+        trusted: aiohttp.ClientSession,
+        guarded: aiohttp.ClientSession,
+        limits: FetchLimits,
+    ) -> None:
+        self._sessions = {False: trusted, True: guarded}
+        self.limits = limits
+        self._in_flight = asyncio.Semaphore(limits.total)
+        self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(limits.per_host)
+        )
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, limits: FetchLimits | None = None) -> AsyncIterator["Fetcher"]:
+        limits = limits or FetchLimits()
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+        timeout = aiohttp.ClientTimeout(total=None)  # fetch() bounds the whole exchange
+
+        def session(connector: aiohttp.TCPConnector) -> aiohttp.ClientSession:
+            return aiohttp.ClientSession(
+                connector=connector, headers=headers, timeout=timeout, auto_decompress=True
+            )
+
+        trusted = session(aiohttp.TCPConnector(limit=limits.total, ttl_dns_cache=300))
+        guarded_connector = aiohttp.TCPConnector(
+            limit=limits.total, resolver=GuardedResolver(), use_dns_cache=False
+        )
+        guarded = session(guarded_connector)
+        try:
+            yield cls(trusted, guarded, limits)
+        finally:
+            await trusted.close()
+            await guarded.close()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        guard: bool = False,
+    ) -> Fetched:
+        """GETs `url` (conditionally when validators are given). Raises FetchError."""
+        host = (urlsplit(url).hostname or "").lower()
+        async with self._per_host[host], self._in_flight:
+            try:
+                async with asyncio.timeout(self.limits.timeout):
+                    return await self._follow(url, etag, last_modified, guard)
+            except TimeoutError:
+                raise FetchError(f"no complete answer within {self.limits.timeout:g} s") from None
+            except aiohttp.ClientPayloadError as error:
+                raise FetchError(f"broken response body: {error}") from None
+            except (aiohttp.ClientError, OSError) as error:
+                raise FetchError(_describe(error)) from None
+
+    async def _follow(
+        self, url: str, etag: str | None, last_modified: str | None, guard: bool
+    ) -> Fetched:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        session = self._sessions[guard]
+        for _ in range(self.limits.max_redirects + 1):
+            _check_url(url, guard)
+            async with session.get(url, headers=headers, allow_redirects=False) as response:
+                if response.status in REDIRECTS and "Location" in response.headers:
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                return await self._answer(url, response)
+        raise FetchError(f"more than {self.limits.max_redirects} redirects")
+
+    async def _answer(self, url: str, response: aiohttp.ClientResponse) -> Fetched:
+        status = response.status
+        if status != 304 and not 200 <= status < 300:
+            # Only 429 and 503 are answers about timing; elsewhere Retry-After is ignored.
+            timing = status in (429, 503)
+            wait = _retry_after(response.headers.get("Retry-After")) if timing else None
+            raise FetchError(f"HTTP {status} {response.reason or ''}".strip(), status, wait)
+        body = None if status == 304 else await self._read(response)
+        return Fetched(
+            status=status,
+            body=body,
+            url=url,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+            content_type=response.headers.get("Content-Type"),
+            max_age=_max_age(response.headers.get("Cache-Control")),
+        )
+
+    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+        """The whole (decompressed) body, or FetchError past the cap: never a partial parse."""
+        cap = self.limits.max_bytes
+        too_big = FetchError(f"body larger than {cap / 1024 / 1024:g} MB", response.status)
+        if (response.content_length or 0) > cap:
+            raise too_big
+        chunks, size = [], 0
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > cap:
+                raise too_big
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _check_url(url: str, guard: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"refused {url!r}: only http(s) URLs are fetched")
+    if guard:
+        # An IP literal never reaches the resolver, so it is checked here.
+        try:
+            ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            return
+        reason = refused_reason(parts.hostname)
+        if reason:
+            raise FetchError(f"refused {parts.hostname}: {reason}")
+
+
+def _retry_after(value: str | None) -> timedelta | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(timedelta(0), when - datetime.now(UTC))
+
+
+def _max_age(value: str | None) -> timedelta | None:
+    match = _MAX_AGE.search(value or "")
+    return timedelta(seconds=int(match[1])) if match else None
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text if len(text) < 300 else text[:297] + "..."

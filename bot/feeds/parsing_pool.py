@@ -1,0 +1,40 @@
+"""Parsing off the event loop and on every core: feedparser is CPU-bound."""
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from bot.feeds.parse import ParsedFeed, parse_feed
+
+
+class ParserCrashed(Exception):
+    pass
+
+
+class ParsingPool:
+    """Worker processes started on first use, so a cycle with nothing to parse starts none."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def parse(self, body: bytes, content_type: str | None, url: str) -> ParsedFeed:
+        if self._pool is None:
+            # forkserver: forking the running bot (threads, sockets) is unsafe; the server
+            # process imports feedparser once and each worker is a cheap fork of it.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["bot.feeds.parse"])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, parse_feed, body, content_type, url)
+        except BrokenProcessPool:
+            self.close()  # the next parse starts fresh workers
+            raise ParserCrashed("a parser process died (out of memory?)") from None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

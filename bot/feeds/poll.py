@@ -1,0 +1,162 @@
+"""One polling cycle: fetch each due source, parse, store what is new, schedule the next poll.
+
+A source's failure is recorded on the source and never stops the cycle.
+"""
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import chain, zip_longest
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.domain import polling
+from bot.feeds.fetch import Fetched, Fetcher, FetchError
+from bot.feeds.parse import Entry, NotAFeed
+from bot.feeds.parsing_pool import ParserCrashed, ParsingPool
+from bot.store.db import Store
+from bot.store.sources import SourceRepo
+from bot.store.stories import StoryRepo
+from bot.store.tables import Source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What happened to one source in one cycle (the `poll --json` line)."""
+
+    source: str
+    url: str
+    status: str  # ok | not_modified | unchanged | error
+    http_status: int | None
+    new: int
+    elapsed_ms: int
+    error: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Poller:
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        parsers: ParsingPool,
+        *,
+        backlog_age: timedelta,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.parsers = parsers
+        self.backlog_age = backlog_age
+        self.clock = clock
+        self._writer = asyncio.Lock()  # one writer at a time: SQLite allows no more
+        self._bodies = asyncio.Semaphore(fetcher.limits.total)  # bounds bodies held in memory
+
+    async def cycle(self, *, everything: bool = False) -> list[PollOutcome]:
+        """Polls every due source (every enabled one with `everything`) once, concurrently."""
+        now = self.clock()
+        sources = await asyncio.to_thread(self._load, now, everything)
+        return list(await asyncio.gather(*(self.poll(s) for s in _interleave_hosts(sources))))
+
+    async def poll(self, source: Source) -> PollOutcome:
+        started = time.perf_counter()
+        status, http_status, new, error = "error", None, 0, None
+        try:
+            async with self._bodies:
+                fetched = await self.fetcher.fetch(
+                    source.url,
+                    etag=source.etag,
+                    last_modified=source.last_modified,
+                    guard=not source.trusted,
+                )
+                http_status = fetched.status
+                status, entries, body_hash = await self._read(source, fetched)
+            new = await self._write(source, self._success(source, fetched, body_hash), entries)
+        except (FetchError, NotAFeed, ParserCrashed) as failure:
+            status, http_status = "error", getattr(failure, "http_status", http_status)
+            error = getattr(failure, "message", None) or str(failure)
+            await self._write(source, self._failure(source, failure), [])
+        except Exception as failure:  # a bug must cost one source, not the cycle
+            log.exception("poll failed source=%s url=%s", source.name, source.url)
+            status, error = "error", f"internal error: {failure!r}"
+        elapsed = int((time.perf_counter() - started) * 1000)
+        level = logging.WARNING if error else logging.INFO
+        log.log(level, "polled source=%s url=%s status=%s http=%s new=%d elapsed_ms=%d error=%s",
+                source.name, source.url, status, http_status, new, elapsed, error)  # fmt: skip
+        return PollOutcome(source.name, source.url, status, http_status, new, elapsed, error)
+
+    async def _read(self, source: Source, fetched: Fetched) -> tuple[str, list[Entry], str | None]:
+        if fetched.body is None:
+            return "not_modified", [], source.body_hash
+        body_hash = hashlib.sha256(fetched.body).hexdigest()
+        if body_hash == source.body_hash:
+            return "unchanged", [], body_hash
+        parsed = await self.parsers.parse(fetched.body, fetched.content_type, fetched.url)
+        if parsed.warning:
+            log.warning("source=%s url=%s %s", source.name, source.url, parsed.warning)
+        return "ok", parsed.entries, body_hash
+
+    def _success(self, source: Source, fetched: Fetched, body_hash: str | None) -> dict[str, Any]:
+        now = self.clock()
+        interval = timedelta(seconds=source.interval_seconds)
+        return {
+            "etag": fetched.etag or source.etag,
+            "last_modified": fetched.last_modified or source.last_modified,
+            "body_hash": body_hash,
+            "last_polled_at": now,
+            "last_success_at": now,
+            "last_status": fetched.status,
+            "last_error": None,
+            "consecutive_failures": 0,
+            "failing_since": None,
+            "next_poll_at": polling.after_success(now, interval, source.url, fetched.max_age),
+        }
+
+    def _failure(self, source: Source, failure: Exception) -> dict[str, Any]:
+        now = self.clock()
+        failures = source.consecutive_failures + 1
+        interval = timedelta(seconds=source.interval_seconds)
+        retry_after = getattr(failure, "retry_after", None)
+        return {
+            "last_polled_at": now,
+            "last_status": getattr(failure, "http_status", None),
+            "last_error": getattr(failure, "message", None) or str(failure),
+            "consecutive_failures": failures,
+            "failing_since": source.failing_since or now,
+            "next_poll_at": polling.after_failure(now, interval, failures, retry_after),
+        }
+
+    async def _write(self, source: Source, changes: dict[str, Any], entries: list[Entry]) -> int:
+        async with self._writer:
+            return await asyncio.to_thread(self._store, source, changes, entries)
+
+    def _store(self, source: Source, changes: dict[str, Any], entries: list[Entry]) -> int:
+        assert source.id is not None
+        with self.store.session() as session:
+            new = []
+            if entries:
+                seen_at = self.clock()
+                new = StoryRepo(session).add_new(source.id, entries, seen_at, self.backlog_age)
+            SourceRepo(session).record(source.id, changes)
+        return len(new)
+
+    def _load(self, now: datetime, everything: bool) -> list[Source]:
+        with self.store.session() as session:
+            return SourceRepo(session).to_poll(now, everything=everything)
+
+
+def _interleave_hosts(sources: list[Source]) -> list[Source]:
+    """Orders sources round-robin by host, so the per-host limit never idles the others."""
+    by_host: dict[str, list[Source]] = {}
+    for source in sources:
+        by_host.setdefault(urlsplit(source.url).hostname or "", []).append(source)
+    rounds = zip_longest(*by_host.values())
+    return [s for s in chain.from_iterable(rounds) if s is not None]

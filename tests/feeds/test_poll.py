@@ -1,0 +1,290 @@
+"""One poll cycle against a real local server: what is stored, and the source's state after."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.domain.polling import is_broken
+from bot.feeds.poll import Poller, PollOutcome
+from bot.store.db import Store
+from bot.store.tables import Source, Story
+from tests.feeds.conftest import (
+    Clock,
+    FeedServer,
+    add_source,
+    feed,
+    fixture,
+    gzipped,
+    huge,
+    redirect,
+    slow,
+    status,
+)
+
+
+def stories(store: Store) -> list[Story]:
+    with store.session() as session:
+        return list(session.exec(select(Story).order_by(col(Story.id))).all())
+
+
+def source(store: Store, source_id: int) -> Source:
+    with store.session() as session:
+        row = session.get(Source, source_id)
+        assert row is not None
+        return row
+
+
+async def poll_all(poller: Poller) -> dict[str, PollOutcome]:
+    return {o.source: o for o in await poller.cycle(everything=True)}
+
+
+async def test_rss_entries_are_stored_with_clean_text(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
+) -> None:
+    url = feed_server.serve("/rss", feed(fixture("rss2.xml"), ETag='"v1"'))
+    source_id = add_source(store, "SSD", url)
+    outcome = (await poll_all(poller))["SSD"]
+    assert (outcome.status, outcome.http_status, outcome.new, outcome.error) == ("ok", 200, 3, None)
+
+    severance, bear, lost = stories(store)
+    assert severance.title == "Severance Season 3 Premiere Date Set for March 2027 on Apple TV+"
+    assert severance.summary == "The Apple TV+ thriller returns & Lumon is back."
+    assert severance.url == "https://smallscreen.example/severance-s3-date/?id=7"
+    assert bear.published_at.isoformat() == "2026-11-23T17:30:00+00:00"
+    assert (severance.backlog, bear.backlog, lost.backlog) == (False, False, True)
+    assert severance.first_seen_at == clock.now
+
+    state = source(store, source_id)
+    assert (state.etag, state.last_status, state.consecutive_failures) == ('"v1"', 200, 0)
+    assert state.last_success_at == clock.now
+    assert state.next_poll_at is not None
+    assert clock.now < state.next_poll_at <= clock.now + timedelta(seconds=900)
+
+
+async def test_second_poll_is_conditional_and_stores_nothing(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    url = feed_server.serve(
+        "/rss",
+        feed(
+            fixture("rss2.xml"), ETag='"v1"', **{"Last-Modified": "Mon, 23 Nov 2026 15:00:00 GMT"}
+        ),
+    )
+    add_source(store, "SSD", url)
+    await poll_all(poller)
+    outcome = (await poll_all(poller))["SSD"]
+    assert (outcome.status, outcome.http_status, outcome.new) == ("not_modified", 304, 0)
+    second = feed_server.headers_sent_to("/rss")[1]
+    assert second["If-None-Match"] == '"v1"'
+    assert second["If-Modified-Since"] == "Mon, 23 Nov 2026 15:00:00 GMT"
+    assert second["User-Agent"].startswith("premiere-bot/")
+    assert len(stories(store)) == 3
+
+
+async def test_same_body_without_validators_is_not_parsed_again(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    add_source(store, "SSD", feed_server.serve("/rss", feed(fixture("rss2.xml"))))
+    await poll_all(poller)
+    outcome = (await poll_all(poller))["SSD"]
+    assert (outcome.status, outcome.new) == ("unchanged", 0)
+
+
+async def test_edited_headline_is_the_same_story(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    add_source(store, "SSD", feed_server.serve("/rss", feed(fixture("rss2.xml"))))
+    await poll_all(poller)
+    feed_server.serve("/rss", feed(fixture("rss2_edited.xml")))
+    outcome = (await poll_all(poller))["SSD"]
+    assert (outcome.status, outcome.new) == ("ok", 0)
+    assert len(stories(store)) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "titles"),
+    [
+        (
+            "atom.xml",
+            "application/atom+xml",
+            ["Wednesday Season 3 Lands in August", "Fallout Season 3 Begins Filming"],
+        ),
+        ("rdf.xml", "application/rdf+xml", ["Doctor Who Christmas Special Confirmed"]),
+        (
+            "latin1_declared.xml",
+            "application/xml",
+            ["Lupin saison 4 : la date de diffusion dévoilée"],
+        ),
+        ("cp1252_undeclared.xml", "text/xml", ["Pokémon Horizons – new season “soon”"]),
+        ("entities.xml", "application/rss+xml", ["Law & Order’s 26th Season — Premiere Set"]),
+        ("dup_guid.xml", "application/rss+xml", ["Reacher Season 4 Date", "Hacks Season 5"]),
+        (
+            "malformed.xml",
+            "application/rss+xml",
+            ["Peacemaker Season 3 & More", "Tulsa King Returns"],
+        ),
+        ("empty.xml", "application/rss+xml", []),
+    ],
+)
+async def test_formats_encodings_and_oddities(
+    store: Store,
+    poller: Poller,
+    feed_server: FeedServer,
+    name: str,
+    content_type: str,
+    titles: list[str],
+) -> None:
+    add_source(store, "S", feed_server.serve("/f", feed(fixture(name), content_type)))
+    outcome = (await poll_all(poller))["S"]
+    assert (outcome.status, outcome.new, outcome.error) == ("ok", len(titles), None)
+    assert [s.title for s in stories(store)] == titles
+
+
+async def test_entities_and_markup_become_plain_text(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    add_source(store, "S", feed_server.serve("/f", feed(fixture("entities.xml"))))
+    await poll_all(poller)
+    [story] = stories(store)
+    assert story.summary == "NBC’s procedural returns <for real>"
+
+
+async def test_entries_without_guid_keep_their_identity(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
+) -> None:
+    body = fixture("no_guid.xml")
+    add_source(store, "S", feed_server.serve("/f", feed(body)))
+    assert (await poll_all(poller))["S"].new == 3  # the item with only a link has no text
+    undated = [s for s in stories(store) if s.title.startswith("An item")]
+    assert undated[0].published_at == clock.now  # no date: the time it was first seen
+    reordered = body.replace(b"<channel>", b"<channel><item><title>New one</title></item>", 1)
+    feed_server.serve("/f", feed(reordered))
+    assert (await poll_all(poller))["S"].new == 1
+
+
+async def test_gzip_and_redirects_are_followed(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    feed_server.serve("/real", gzipped(fixture("rss2.xml")))
+    feed_server.serve("/moved", redirect("/real", 301))
+    add_source(store, "S", feed_server.serve("/old", redirect(feed_server.url("/moved"))))
+    outcome = (await poll_all(poller))["S"]
+    assert (outcome.status, outcome.new) == ("ok", 3)
+    assert feed_server.headers_sent_to("/real")[0]["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    ("handler", "http_status", "message"),
+    [
+        (status(404), 404, "HTTP 404 Not Found"),
+        (status(500), 500, "HTTP 500 Internal Server Error"),
+        (feed(fixture("page.html"), "text/html"), 200, "not an RSS or Atom feed"),
+        (feed(b"", "application/rss+xml"), 200, "not an RSS or Atom feed"),
+        (slow(5), None, "no complete answer within 2 s"),
+        (huge(20), 200, "body larger than 5 MB"),
+        (redirect("/loop"), None, "more than 5 redirects"),
+        (redirect("ftp://127.0.0.1/feed"), None, "only http(s) URLs are fetched"),
+    ],
+    ids=["404", "500", "html", "empty-body", "hangs", "20MB", "redirect-loop", "ftp-redirect"],
+)
+async def test_faults_are_errors_that_back_off(
+    store: Store,
+    poller: Poller,
+    feed_server: FeedServer,
+    clock: Clock,
+    handler,
+    http_status,
+    message,  # type: ignore[no-untyped-def]
+) -> None:
+    source_id = add_source(store, "Bad", feed_server.serve("/loop", handler))
+    add_source(store, "Good", feed_server.serve("/good", feed(fixture("atom.xml"))))
+    outcomes = await poll_all(poller)
+    bad = outcomes["Bad"]
+    assert (bad.status, bad.http_status, bad.new) == ("error", http_status, 0)
+    assert bad.error is not None and message in bad.error
+    assert outcomes["Good"].new == 2  # one bad source never holds up the others
+    assert [s.source_id for s in stories(store)] == [2, 2]
+    state = source(store, source_id)
+    assert (state.consecutive_failures, state.failing_since) == (1, clock.now)
+    assert state.last_error is not None and message in state.last_error
+    assert state.next_poll_at == clock.now + timedelta(seconds=1800)  # interval x 2
+
+
+async def test_retry_after_is_honoured(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
+) -> None:
+    source_id = add_source(
+        store, "Busy", feed_server.serve("/f", status(429, **{"Retry-After": "7200"}))
+    )
+    outcome = (await poll_all(poller))["Busy"]
+    assert (outcome.http_status, outcome.error) == (429, "HTTP 429 Too Many Requests")
+    assert source(store, source_id).next_poll_at == clock.now + timedelta(hours=2)
+
+
+async def test_cache_control_max_age_delays_the_next_poll(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
+) -> None:
+    url = feed_server.serve(
+        "/f", feed(fixture("atom.xml"), **{"Cache-Control": "public, max-age=86400"})
+    )
+    source_id = add_source(store, "Cached", url)
+    await poll_all(poller)
+    # a day asked for, but never more than four intervals (4 x 15 min)
+    assert source(store, source_id).next_poll_at == clock.now + timedelta(hours=1)
+
+
+async def test_failures_back_off_then_break_then_recover(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
+) -> None:
+    source_id = add_source(store, "Flaky", feed_server.serve("/f", status(503)))
+    for _ in range(10):
+        await poll_all(poller)
+        clock.advance(timedelta(hours=9))
+    state = source(store, source_id)
+    assert state.consecutive_failures == 10
+    assert state.next_poll_at is not None and state.last_polled_at is not None
+    assert state.next_poll_at - state.last_polled_at == timedelta(hours=24)  # capped
+    assert is_broken(state.failing_since, clock.now)
+    feed_server.serve("/f", feed(fixture("atom.xml")))
+    await poll_all(poller)
+    state = source(store, source_id)
+    assert (state.consecutive_failures, state.failing_since, state.last_error) == (0, None, None)
+
+
+async def test_only_due_sources_are_polled(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
+) -> None:
+    add_source(store, "A", feed_server.serve("/a", feed(fixture("atom.xml"))))
+    add_source(store, "B", feed_server.serve("/b", feed(fixture("rdf.xml"))))
+    first = await poller.cycle()
+    assert sorted(o.source for o in first) == ["A", "B"]  # never polled: due
+    assert await poller.cycle() == []  # both scheduled into the future
+    clock.advance(timedelta(minutes=15))
+    assert sorted(o.source for o in await poller.cycle()) == ["A", "B"]
+
+
+async def test_guarded_source_may_not_reach_loopback(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    add_source(store, "Sneaky", feed_server.serve("/f", feed(fixture("atom.xml"))), trusted=False)
+    outcome = (await poll_all(poller))["Sneaky"]
+    assert outcome.status == "error" and outcome.error is not None
+    assert "loopback" in outcome.error
+    assert feed_server.headers_sent_to("/f") == []  # refused before any request was sent
+
+
+async def test_same_news_on_two_sites_shares_a_fingerprint(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    add_source(store, "One", feed_server.serve("/1", feed(fixture("rss2.xml"))))
+    other = (
+        fixture("rss2.xml")
+        .replace(b"smallscreen.example", b"elsewhere.example")
+        .replace(b"ssd-", b"else-")
+    )
+    add_source(store, "Two", feed_server.serve("/2", feed(other)))
+    await poll_all(poller)
+    rows = stories(store)
+    assert len(rows) == 6
+    assert len({s.fingerprint for s in rows}) == 3

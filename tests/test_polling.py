@@ -1,0 +1,67 @@
+"""When sources are polled next: spread, backoff, Retry-After, max-age, broken."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.polling import after_failure, after_success, is_broken, next_slot, spread_offset
+
+NOW = datetime(2026, 11, 24, 12, 0, 7, tzinfo=UTC)
+QUARTER = timedelta(minutes=15)
+
+
+def test_sources_are_spread_over_the_interval() -> None:
+    offsets = {spread_offset(f"https://site{i}.example/feed", QUARTER) for i in range(200)}
+    assert len(offsets) > 150  # not all at once
+    assert all(timedelta(0) <= o < QUARTER for o in offsets)
+
+
+@given(url=st.text(min_size=1), minutes=st.integers(1, 24 * 60), seconds=st.integers(0, 10**8))
+def test_next_slot_is_within_one_interval_and_stable(url: str, minutes: int, seconds: int) -> None:
+    interval = timedelta(minutes=minutes)
+    now = NOW + timedelta(seconds=seconds)
+    slot = next_slot(now, interval, url)
+    assert now < slot <= now + interval
+    assert next_slot(slot - timedelta(microseconds=1), interval, url) == slot
+
+
+@pytest.mark.parametrize(
+    ("failures", "retry_after", "delay"),
+    [
+        (1, None, timedelta(minutes=30)),
+        (2, None, timedelta(hours=1)),
+        (5, None, timedelta(hours=8)),
+        (7, None, timedelta(hours=24)),
+        (400, None, timedelta(hours=24)),
+        (1, timedelta(hours=3), timedelta(hours=3)),
+        (1, timedelta(seconds=5), timedelta(minutes=30)),
+        (1, timedelta(days=9), timedelta(hours=24)),
+    ],
+)
+def test_backoff(failures: int, retry_after: timedelta | None, delay: timedelta) -> None:
+    assert after_failure(NOW, QUARTER, failures, retry_after) == NOW + delay
+
+
+@pytest.mark.parametrize(
+    ("max_age", "earliest"),
+    [
+        (None, None),
+        (timedelta(seconds=30), None),
+        (timedelta(minutes=40), timedelta(minutes=40)),
+        (timedelta(days=1), timedelta(hours=1)),
+    ],
+)
+def test_max_age_is_honoured_up_to_four_intervals(
+    max_age: timedelta | None, earliest: timedelta | None
+) -> None:
+    nxt = after_success(NOW, QUARTER, "https://a.example/", max_age)
+    slot = next_slot(NOW, QUARTER, "https://a.example/")
+    assert nxt == (max(slot, NOW + earliest) if earliest else slot)
+
+
+def test_broken_after_three_days() -> None:
+    assert not is_broken(None, NOW)
+    assert not is_broken(NOW - timedelta(days=2, hours=23), NOW)
+    assert is_broken(NOW - timedelta(days=3), NOW)
