@@ -202,7 +202,8 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def _db_current(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.store.db import head_revision, make_engine, schema_revision
+    from bot.store.db import make_engine, schema_revision
+    from bot.store.migrations import head_revision
 
     engine = make_engine(settings.database_url)
     try:

@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import chain, zip_longest
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from bot.domain import polling
 from bot.feeds.fetch import Fetched, Fetcher, FetchError
+from bot.feeds.group_commit import GroupCommit
 from bot.feeds.parse import Entry, NotAFeed
 from bot.feeds.parsing_pool import ParserCrashed, ParsingPool
 from bot.store.db import Store
@@ -24,6 +25,13 @@ from bot.store.stories import StoryRepo
 from bot.store.tables import Source
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Write:
+    source_id: int
+    changes: dict[str, Any]
+    entries: list[Entry]
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class Poller:
         self.parsers = parsers
         self.backlog_age = backlog_age
         self.clock = clock
-        self._writer = asyncio.Lock()  # one writer at a time: SQLite allows no more
+        self._writes = GroupCommit(self._store)
         self._bodies = asyncio.Semaphore(fetcher.limits.total)  # bounds bodies held in memory
 
     async def cycle(self, *, everything: bool = False) -> list[PollOutcome]:
@@ -135,18 +143,20 @@ class Poller:
         }
 
     async def _write(self, source: Source, changes: dict[str, Any], entries: list[Entry]) -> int:
-        async with self._writer:
-            return await asyncio.to_thread(self._store, source, changes, entries)
-
-    def _store(self, source: Source, changes: dict[str, Any], entries: list[Entry]) -> int:
         assert source.id is not None
+        return await self._writes.write(_Write(source.id, changes, entries))
+
+    def _store(self, writes: Sequence["_Write"]) -> list[int]:
+        """Stores several sources' stories and states in one transaction; new story counts."""
+        seen_at = self.clock()
+        counts = []
         with self.store.session() as session:
-            new = []
-            if entries:
-                seen_at = self.clock()
-                new = StoryRepo(session).add_new(source.id, entries, seen_at, self.backlog_age)
-            SourceRepo(session).record(source.id, changes)
-        return len(new)
+            stories, sources = StoryRepo(session), SourceRepo(session)
+            for write in writes:
+                new = stories.add_new(write.source_id, write.entries, seen_at, self.backlog_age)
+                sources.record(write.source_id, write.changes)
+                counts.append(len(new))
+        return counts
 
     def _load(self, now: datetime, everything: bool) -> list[Source]:
         with self.store.session() as session:

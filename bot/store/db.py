@@ -5,15 +5,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 import bot
+from bot.store.tables import SCHEMA_REVISION
 
 
 def normalise_url(url: str) -> str:
@@ -52,27 +49,20 @@ def migrations_dir() -> Path:
     return packaged if packaged.is_dir() else Path(bot.__file__).parent.parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
-    config.attributes["engine"] = engine
-    return config
-
-
 def migrate(engine: Engine) -> None:
-    """Brings the schema to the newest revision (a no-op when it is there already)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Brings the schema to the newest revision, loading Alembic only when that is needed."""
+    if schema_revision(engine) != SCHEMA_REVISION:
+        from bot.store.migrations import upgrade
+
+        upgrade(engine)
 
 
 def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None when it has no schema yet)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
-
-
-def head_revision() -> str | None:
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
-    return ScriptDirectory.from_config(config).get_current_head()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 class Store:

@@ -10,8 +10,6 @@ from sqlmodel import Session, col
 from bot.feeds.parse import Entry
 from bot.store.tables import Story
 
-_BATCH = 500
-
 
 class StoryRepo:
     """Contract: storing returns only the stories that were not stored before (per source)."""
@@ -27,6 +25,8 @@ class StoryRepo:
         An entry without a date is dated `seen_at`. One first seen more than `backlog_age`
         after its publication is backlog: it may update the calendar but never alerts.
         """
+        if not entries:
+            return []
         rows = [
             {
                 "source_id": source_id,
@@ -41,12 +41,10 @@ class StoryRepo:
             }
             for e in entries
         ]
-        new: list[int] = []
-        for start in range(0, len(rows), _BATCH):
-            statement = self._insert_if_new().values(rows[start : start + _BATCH])
-            result = self.session.execute(statement.returning(col(Story.id)))
-            new.extend(result.scalars().all())
-        return new
+        # executemany form: one cached statement that SQLAlchemy batches into multi-row
+        # INSERTs ("insertmanyvalues"), several times faster than building .values(rows).
+        statement = self._insert_if_new().returning(col(Story.id))
+        return list(self.session.execute(statement, rows).scalars().all())
 
     def _insert_if_new(self) -> Insert:
         bind = self.session.get_bind()

@@ -1,0 +1,201 @@
+"""Ingestion benchmark: `premiere-bot poll --once --all` against the `reader` library, both
+as whole processes, on one loopback server (bench/feed_server.py) in the same run.
+
+    .venv/bin/python bench/ingest.py [--feeds 200 1000] [--skip-reader]
+
+Prints, for each feed count and cycle (cold: all new; warm: all 304; changed: 10% of
+feeds have five new items), seconds, feeds/s, entries/s and the peak memory of the whole
+process tree, and the ratio reader/premiere-bot (higher is better for premiere-bot).
+Needs `pip install reader` for the baseline.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from feed_server import ITEMS, feed_url  # noqa: E402
+
+READER_SETUP = """
+import sys
+from reader import make_reader
+r = make_reader(sys.argv[1])
+for url in sys.stdin.read().split():
+    r.add_feed(url)
+r.close()
+"""
+READER_CYCLE = """
+import sys
+from reader import make_reader
+r = make_reader(sys.argv[1])
+r.update_feeds(workers=8, scheduled=False)
+r.close()
+"""
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    output: str
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += sum(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return total
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> Run:
+    peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out, err = process.communicate(stdin)
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{command} failed ({process.returncode}):\n{err[-2000:]}")
+    return Run(elapsed, peak / 1024, out)
+
+
+def control(port: int, action: str) -> None:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/{action}", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cycles(name: str, port: int, run_cycle) -> dict[str, Run]:  # type: ignore[no-untyped-def]
+    control(port, "_reset")
+    results = {"cold": run_cycle(), "warm": run_cycle()}
+    control(port, "_bump?every=10")
+    results["changed"] = run_cycle()
+    for cycle, run in results.items():
+        print(f"  {name:13} {cycle:8} {run.seconds:7.2f} s  peak {run.peak_mb:6.0f} MB", flush=True)
+    return results
+
+
+def bench(count: int, with_reader: bool) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "feed_server.py"), str(port), str(count)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        urls = [feed_url(port, i) for i in range(count)]
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            sources = "".join(f"  - name: feed {i}\n    url: {u}\n" for i, u in enumerate(urls))
+            (work / "feeds.yaml").write_text(f"sources:\n{sources}")
+            env = {
+                **os.environ,
+                "DATABASE_URL": f"sqlite:///{work / 'bot.db'}",
+                "LOG_LEVEL": "WARNING",
+            }
+            ours_cmd = [sys.executable, "-m", "bot", "poll", "--once", "--all", "--json"]
+            print(f"{count} feeds x {ITEMS} items on 50 loopback hosts")
+            ours = cycles("premiere-bot", port, lambda: timed(ours_cmd, env, work))
+            _verify(ours, count)
+            if not with_reader:
+                _report(count, ours, None)
+                return
+            reader_db = str(work / "reader.sqlite")
+            setup = [sys.executable, "-c", READER_SETUP, reader_db]
+            timed(setup, env, work, stdin="\n".join(urls))
+            cycle = [sys.executable, "-c", READER_CYCLE, reader_db]
+            theirs = cycles("reader", port, lambda: timed(cycle, env, work))
+            _report(count, ours, theirs)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _verify(runs: dict[str, Run], count: int) -> None:
+    """A fast run that failed is no result: every source must have answered as expected."""
+    expected = {"cold": ("ok", ITEMS), "warm": ("not_modified", 0)}
+    for cycle, run in runs.items():
+        lines = [json.loads(line) for line in run.output.splitlines()]
+        errors = [line for line in lines if line["status"] == "error"]
+        if len(lines) != count or errors:
+            raise SystemExit(f"{cycle}: {len(lines)} lines, errors: {errors[:3]}")
+        if cycle in expected:
+            status, new = expected[cycle]
+            assert all((line["status"], line["new"]) == (status, new) for line in lines), cycle
+        else:
+            assert sum(line["new"] for line in lines) == len(range(0, count, 10)) * 5, cycle
+
+
+def _report(count: int, ours: dict[str, Run], theirs: dict[str, Run] | None) -> None:
+    changed_feeds = len(range(0, count, 10))
+    entries = {"cold": count * ITEMS, "warm": 0, "changed": changed_feeds * 5}
+    print(
+        "| feeds | cycle | premiere-bot s | feeds/s | new entries/s | peak MB "
+        "| reader s | reader peak MB | reader/premiere-bot |"
+    )
+    for cycle, run in ours.items():
+        row = (
+            f"| {count} | {cycle} | {run.seconds:.2f} | {count / run.seconds:.0f} | "
+            f"{entries[cycle] / run.seconds:.0f} | {run.peak_mb:.0f} |"
+        )
+        if theirs:
+            other = theirs[cycle]
+            row += (
+                f" {other.seconds:.2f} | {other.peak_mb:.0f} | {other.seconds / run.seconds:.1f}x |"
+            )
+        print(row, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--feeds", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument("--skip-reader", action="store_true", help="measure premiere-bot only")
+    args = parser.parse_args()
+    for count in args.feeds:
+        bench(count, with_reader=not args.skip_reader)
+
+
+if __name__ == "__main__":
+    main()
