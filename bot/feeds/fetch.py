@@ -115,7 +115,7 @@ class Fetcher:
             except aiohttp.ClientPayloadError as error:
                 raise FetchError(f"broken response body: {error}") from None
             except (aiohttp.ClientError, OSError) as error:
-                raise FetchError(_describe(error)) from None
+                raise FetchError(describe(error)) from None
 
     async def _follow(
         self, url: str, etag: str | None, last_modified: str | None, guard: bool
@@ -202,6 +202,8 @@ def _max_age(value: str | None) -> timedelta | None:
     return timedelta(seconds=int(match[1])) if match else None
 
 
-def _describe(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text if len(text) < 300 else text[:297] + "..."
+def describe(error: BaseException) -> str:
+    """An error in one line of at most 300 characters, fit for a log line or a JSON field."""
+    lines = str(error).strip().splitlines()
+    text = lines[0].strip() if lines else type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -4,7 +4,6 @@ import calendar
 import hashlib
 import html
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -12,34 +11,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import feedparser
 
 from bot.domain.names import fold
+from bot.feeds.entry import Entry, NotAFeed, ParsedFeed
 
 TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
 _INVISIBLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One feed item, ready to store. `key` is its identity within its source."""
-
-    key: str
-    fingerprint: str
-    url: str | None
-    title: str
-    summary: str
-    published: datetime | None
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    entries: list[Entry]
-    warning: str | None  # feedparser found the feed ill-formed but still read entries
-
-
-class NotAFeed(Exception):
-    pass
 
 
 def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:

@@ -6,7 +6,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.feeds.entry import ParsedFeed
 
 
 class ParserCrashed(Exception):
@@ -29,7 +29,7 @@ class ParsingPool:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, parse_feed, body, content_type, url)
+            return await loop.run_in_executor(self._pool, _parse, body, content_type, url)
         except BrokenProcessPool:
             self.close()  # the next parse starts fresh workers
             raise ParserCrashed("a parser process died (out of memory?)") from None
@@ -38,3 +38,10 @@ class ParsingPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _parse(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
+    """Runs in a worker: only the workers import feedparser."""
+    from bot.feeds.parse import parse_feed
+
+    return parse_feed(body, content_type, url)

@@ -4,6 +4,7 @@ A source's failure is recorded on the source and never stops the cycle.
 """
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -15,9 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain import polling
-from bot.feeds.fetch import Fetched, Fetcher, FetchError
+from bot.feeds.entry import Entry, NotAFeed
+from bot.feeds.fetch import Fetched, Fetcher, FetchError, describe
 from bot.feeds.group_commit import GroupCommit
-from bot.feeds.parse import Entry, NotAFeed
 from bot.feeds.parsing_pool import ParserCrashed, ParsingPool
 from bot.store.db import Store
 from bot.store.sources import SourceRepo
@@ -90,11 +91,14 @@ class Poller:
             new = await self._write(source, self._success(source, fetched, body_hash), entries)
         except (FetchError, NotAFeed, ParserCrashed) as failure:
             status, http_status = "error", getattr(failure, "http_status", http_status)
-            error = getattr(failure, "message", None) or str(failure)
+            error = describe(failure)
             await self._write(source, self._failure(source, failure), [])
         except Exception as failure:  # a bug must cost one source, not the cycle
             log.exception("poll failed source=%s url=%s", source.name, source.url)
-            status, error = "error", f"internal error: {failure!r}"
+            error = f"internal error: {type(failure).__name__}: {describe(failure)}"
+            status = "error"
+            with contextlib.suppress(Exception):  # back off even from our own bugs
+                await self._write(source, self._failure(source, failure), [])
         elapsed = int((time.perf_counter() - started) * 1000)
         level = logging.WARNING if error else logging.INFO
         log.log(level, "polled source=%s url=%s status=%s http=%s new=%d elapsed_ms=%d error=%s",
@@ -136,7 +140,7 @@ class Poller:
         return {
             "last_polled_at": now,
             "last_status": getattr(failure, "http_status", None),
-            "last_error": getattr(failure, "message", None) or str(failure),
+            "last_error": describe(failure),
             "consecutive_failures": failures,
             "failing_since": source.failing_since or now,
             "next_poll_at": polling.after_failure(now, interval, failures, retry_after),
@@ -154,8 +158,8 @@ class Poller:
             stories, sources = StoryRepo(session), SourceRepo(session)
             for write in writes:
                 new = stories.add_new(write.source_id, write.entries, seen_at, self.backlog_age)
-                sources.record(write.source_id, write.changes)
                 counts.append(len(new))
+            sources.record([(write.source_id, write.changes) for write in writes])
         return counts
 
     def _load(self, now: datetime, everything: bool) -> list[Source]:

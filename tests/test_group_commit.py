@@ -1,0 +1,41 @@
+"""Group commit: writes that arrive together share a batch, and a bad one fails alone."""
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from bot.feeds.group_commit import GroupCommit
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+
+    def write(self, items: Sequence[int]) -> list[int]:
+        if 13 in items:
+            raise ValueError("13 is unlucky")
+        self.batches.append(list(items))
+        return [item * 10 for item in items]
+
+
+async def test_concurrent_writes_share_batches_and_get_their_own_results() -> None:
+    recorder = Recorder()
+    commit = GroupCommit(recorder.write)
+    values = range(20, 120)
+    results = await asyncio.gather(*(commit.write(i) for i in values))
+    assert results == [i * 10 for i in values]
+    assert len(recorder.batches) < 10  # far fewer transactions than writes
+    assert sorted(i for batch in recorder.batches for i in batch) == list(values)
+
+
+async def test_a_failing_item_fails_alone() -> None:
+    recorder = Recorder()
+    commit = GroupCommit(recorder.write)
+    outcomes = await asyncio.gather(
+        *(commit.write(i) for i in (11, 12, 13, 14)), return_exceptions=True
+    )
+    assert outcomes[:2] == [110, 120] and outcomes[3] == 140
+    assert isinstance(outcomes[2], ValueError)
+    with pytest.raises(ValueError, match="unlucky"):
+        await commit.write(13)
