@@ -17,6 +17,8 @@ TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
 _INVISIBLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+# Control characters (NUL above all, which PostgreSQL refuses in text) carry no meaning here.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_)", re.IGNORECASE)
 
 
@@ -47,8 +49,8 @@ def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
 
 def plain_text(markup: str) -> str:
     """Markup to one line of text: tags dropped, entities decoded, whitespace collapsed."""
-    text = _TAG.sub(" ", _INVISIBLE.sub(" ", markup))
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    text = html.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", markup)))
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 def canonical_link(link: str) -> str:
@@ -71,9 +73,9 @@ def _entry(item: Any) -> Entry | None:
     if not summary_html and item.get("content"):
         summary_html = item["content"][0].get("value") or ""
     summary = plain_text(summary_html)[:SUMMARY_LIMIT]
-    if not title and not summary:
+    if not (title or summary or link):
         return None
-    title = title or summary[:120]
+    title = title or summary[:120] or link or ""
     published = _published(item)
     guid = (item.get("id") or "").strip()
     # guid, else link, else title+date: an edited headline keeps its guid and stays one story.

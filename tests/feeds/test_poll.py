@@ -155,7 +155,8 @@ async def test_entries_without_guid_keep_their_identity(
 ) -> None:
     body = fixture("no_guid.xml")
     add_source(store, "S", feed_server.serve("/f", feed(body)))
-    assert (await poll_all(poller))["S"].new == 3  # the item with only a link has no text
+    assert (await poll_all(poller))["S"].new == 4
+    assert "https://noguid.example/empty" in [s.title for s in stories(store)]  # link only
     undated = [s for s in stories(store) if s.title.startswith("An item")]
     assert undated[0].published_at == clock.now  # no date: the time it was first seen
     reordered = body.replace(b"<channel>", b"<channel><item><title>New one</title></item>", 1)
@@ -313,3 +314,13 @@ async def test_a_bug_costs_one_source_which_backs_off(
     state = source(store, bad_id)
     assert state.consecutive_failures == 1
     assert state.next_poll_at == clock.now + timedelta(seconds=1800)
+
+
+async def test_control_characters_never_reach_the_database(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    body = fixture("rss2.xml").replace(b"The Bear Renewed", b"The Bear&#0; Re\x01newed")
+    add_source(store, "S", feed_server.serve("/f", feed(body)))
+    outcome = (await poll_all(poller))["S"]
+    assert (outcome.status, outcome.new) == ("ok", 3)
+    assert "The Bear Renewed for Season 5 at FX" in [s.title for s in stories(store)]
