@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--shows", type=Path, metavar="FILE", help="YAML with a shows: list")
     classify.add_argument("--input", type=Path, metavar="FILE", help="JSON lines (default stdin)")
     classify.add_argument("--output", type=Path, metavar="FILE", help="default stdout")
-    classify.set_defaults(handler=_not_yet("classify"))
+    classify.set_defaults(handler=_classify)
 
     calendar = commands.add_parser("calendar", parents=[common], help="show the release calendar")
     calendar.add_argument("--days", type=int, default=90, help="how far ahead (default 90)")
@@ -180,6 +180,27 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     return EXIT_OK
+
+
+def _classify(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.classify.classifier import Classifier
+    from bot.classify.cli import ShowsFileError, classify_lines, load_catalogue
+
+    shows = args.shows or _config_path(args, settings)
+    try:
+        classifier = Classifier(load_catalogue(shows))
+    except ShowsFileError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    source = args.input.open(encoding="utf-8") if args.input else sys.stdin
+    target = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        return classify_lines(classifier, source, target, sys.stderr)
+    finally:
+        if args.input:
+            source.close()
+        if args.output:
+            target.close()
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

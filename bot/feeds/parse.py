@@ -2,7 +2,6 @@
 
 import calendar
 import hashlib
-import html
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -10,15 +9,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
+from bot.domain.markup import plain_text
 from bot.domain.names import fold
 from bot.feeds.entry import Entry, NotAFeed, ParsedFeed
 
 TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
-_INVISIBLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
-# Control characters (NUL above all, which PostgreSQL refuses in text) carry no meaning here.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_)", re.IGNORECASE)
 
 
@@ -45,12 +40,6 @@ def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
             entries.append(entry)
     warning = f"ill-formed feed read anyway: {problem}" if parsed.get("bozo") and problem else None
     return ParsedFeed(entries, warning)
-
-
-def plain_text(markup: str) -> str:
-    """Markup to one line of text: tags dropped, entities decoded, whitespace collapsed."""
-    text = html.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", markup)))
-    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 def canonical_link(link: str) -> str:

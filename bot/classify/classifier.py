@@ -1,0 +1,312 @@
+"""Which followed shows a story is about, and the facts it states about each."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.classify.catalogue import Catalogue, Mention, Show
+from bot.classify.dates import DateMention, find_dates
+from bot.classify.evidence import has_evidence, is_passing, needs_evidence
+from bot.classify.headline import headline
+from bot.classify.text import Text, name_key
+from bot.classify.vocabulary import (
+    AMBIGUOUS_PLATFORMS,
+    EVENT_PRIORITY,
+    EVENTS,
+    NOT_TV,
+    PAST_EVENT_WORDS,
+    PLATFORMS,
+    Found,
+    find_phrases,
+    season_number,
+)
+from bot.domain.dates import ReleaseDate
+from bot.domain.release import Precision
+
+DATED_EVENTS = ("premiere", "return", "finale", "date_change")
+_CONNECTORS = frozenset({"and", "or", "plus", "with", "the"})
+_EPISODIC = frozenset(["episode", "episodes", "recap", "review", "recaps", "reviews"])
+
+
+@dataclass(frozen=True)
+class Fact:
+    show: Show
+    season: int | None
+    event: str
+    date: ReleaseDate
+    platform: str | None
+    headline: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "show": self.show.title,
+            "season": self.season,
+            "event": self.event,
+            "date": self.date.value,
+            "date_precision": str(self.date.precision),
+            "platform": self.platform,
+            "headline": self.headline,
+        }
+
+
+@dataclass(frozen=True)
+class Classification:
+    about: list[Show] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+
+
+@dataclass
+class _Clues:
+    """What was found near one show's mentions."""
+
+    events: list[tuple[bool, Found]] = field(default_factory=list)  # (in title, phrase)
+    dates: list[tuple[bool, DateMention, int]] = field(default_factory=list)  # (title, date, token)
+    platforms: list[Found] = field(default_factory=list)
+
+
+class Classifier:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def classify(self, title: str, summary: str, published: date) -> Classification:
+        text = Text.of(title, summary)
+        mentions = self.catalogue.mentions(text)
+        if not mentions:
+            return Classification()
+        platforms = _platforms(text)
+        dates = [(d, text.token_at(d.start)) for d in find_dates(text.raw, published)]
+        dated = frozenset(token for _, token in dates)
+        accepted = self._accepted(text, mentions, {p.label for p in platforms}, dated)
+        if not accepted:
+            return Classification()
+        events = find_phrases(text, EVENTS)
+        clues = _assign(text, accepted, events, dates, platforms)
+        about = _about(text, accepted, clues)
+        facts = []
+        for show in about:
+            fact = self._fact(text, show, accepted, clues[show.title], platforms, published)
+            if fact is not None:
+                facts.append(fact)
+        return Classification(about, facts)
+
+    def _accepted(
+        self, text: Text, mentions: list[Mention], networks: set[str], dated: frozenset[int]
+    ) -> list[Mention]:
+        """Mentions that are the show (with TV context where the name is ambiguous) and are
+        not made in passing."""
+        confirmed = {
+            m.show.title for m in mentions if not needs_evidence(name_key(_name(text, m)).split())
+        }
+        kept = []
+        for mention in mentions:
+            if is_passing(text, mention):
+                continue
+            ambiguous = needs_evidence(name_key(_name(text, mention)).split())
+            if ambiguous and mention.show.title not in confirmed:
+                network = mention.show.network in networks if mention.show.network else False
+                if not has_evidence(text, mention, network, dated):
+                    continue
+            kept.append(mention)
+        return kept
+
+    def _fact(
+        self,
+        text: Text,
+        show: Show,
+        mentions: list[Mention],
+        clues: _Clues,
+        platforms: list[Found],
+        published: date,
+    ) -> Fact | None:
+        own = [m for m in mentions if m.show.title == show.title]
+        event = _event(clues)
+        when, date_token = _date(text, clues, event, published)
+        if event is None:
+            if when is None or _episodic(text, own):
+                return None
+            event = "return" if _says(text, own, ("part",)) else "premiere"
+        if event in DATED_EVENTS and when is None:
+            return None
+        if event == "date_change" and when is None:
+            return None
+        if _not_tv(text, own, date_token):
+            return None
+        season = _season(text, own, clues)
+        platform = _platform(text, own, clues, platforms)
+        when = when or ReleaseDate.tba()
+        line = headline(show.short, season, event, when, platform)
+        return Fact(show, season, event, when, platform, line)
+
+
+def _name(text: Text, mention: Mention) -> str:
+    return text.span(mention.first, mention.last)
+
+
+def _platforms(text: Text) -> list[Found]:
+    found = []
+    for platform in find_phrases(text, PLATFORMS):
+        phrase = " ".join(t.word for t in text.tokens[platform.first : platform.last + 1])
+        if phrase in AMBIGUOUS_PLATFORMS:
+            before = text.tokens[platform.first - 1].word if platform.first > 0 else ""
+            if before not in ("on", "to", "at", "via") or not text.tokens[
+                platform.first
+            ].capitalised(text.raw):
+                continue
+        found.append(platform)
+    return found
+
+
+def _assign(
+    text: Text,
+    mentions: list[Mention],
+    events: list[Found],
+    dates: list[tuple[DateMention, int]],
+    platforms: list[Found],
+) -> dict[str, _Clues]:
+    """Hands each event, date and platform to the nearest show mentioned in its sentence;
+    shows joined by "and" or a comma share what follows them ("X and Y return Jan. 5")."""
+    clues = {m.show.title: _Clues() for m in mentions}
+    only = mentions[:1] if len({m.show.title for m in mentions}) == 1 else []
+
+    def nearest(token: int) -> list[Mention]:
+        sentence = text.tokens[token].sentence
+        same = [m for m in mentions if text.tokens[m.first].sentence == sentence]
+        if not same:
+            return only  # a sentence naming no show speaks of the story's one show
+        best = min(same, key=lambda m: (_distance(m, token), m.first > token))
+        group = [best]
+        for other in sorted(same, key=lambda m: -m.first):
+            joined = other.last < group[-1].first and other.first < best.first
+            if joined and _only_connectors(text, other.last, group[-1].first):
+                group.append(other)
+        return group
+
+    for event in events:
+        for mention in nearest(event.first):
+            clues[mention.show.title].events.append((event.first < text.title_end, event))
+    for found, token in dates:
+        for mention in nearest(min(token, len(text.tokens) - 1)):
+            clues[mention.show.title].dates.append((token < text.title_end, found, token))
+    for platform in platforms:
+        for mention in nearest(platform.first):
+            clues[mention.show.title].platforms.append(platform)
+    return clues
+
+
+def _distance(mention: Mention, token: int) -> int:
+    if token < mention.first:
+        return mention.first - token
+    return max(0, token - mention.last)
+
+
+def _only_connectors(text: Text, after: int, before: int) -> bool:
+    between = text.tokens[after + 1 : before]
+    return (
+        len(between) <= 2
+        and all(t.word in _CONNECTORS for t in between)
+        and (
+            len(between) > 0
+            or text.raw[text.tokens[after].end : text.tokens[before].start].strip() == ","
+        )
+    )
+
+
+def _about(text: Text, mentions: list[Mention], clues: dict[str, _Clues]) -> list[Show]:
+    """Shows named in the title, and shows in the summary that something happens to."""
+    in_title = {m.show.title for m in mentions if m.first < text.title_end}
+    count: dict[str, int] = {}
+    for mention in mentions:
+        count[mention.show.title] = count.get(mention.show.title, 0) + 1
+    about: list[Show] = []
+    for mention in mentions:
+        show = mention.show
+        if show in about:
+            continue
+        found = clues[show.title]
+        if (
+            show.title in in_title
+            or found.events
+            or found.dates
+            or (not in_title and count[show.title] >= 2)
+        ):
+            about.append(show)
+    return about
+
+
+def _event(clues: _Clues) -> str | None:
+    for in_title in (True, False):
+        labels = {found.label for title, found in clues.events if title == in_title}
+        for label in EVENT_PRIORITY:
+            if label in labels and (label != "date_change" or clues.dates):
+                return label
+    return None
+
+
+def _date(
+    text: Text, clues: _Clues, event: str | None, published: date
+) -> tuple[ReleaseDate | None, int | None]:
+    """The release date: the title's first, else the summary's; for a date change the
+    last one written ("moves from Jan. 5 to Jan. 12"). Past dates are no release."""
+    usable = []
+    for _, mention, token in sorted(clues.dates, key=lambda d: (not d[0], d[2])):
+        window = mention.date.window()
+        if window is None or window[1] < published:
+            continue
+        before = {t.word for t in text.tokens[max(0, token - 3) : token]}
+        if before & PAST_EVENT_WORDS and mention.rolled:
+            continue
+        usable.append((mention.date, token))
+    if not usable:
+        return None, None
+    if event == "date_change":
+        return usable[-1]
+    best = min(usable, key=lambda d: _rank(d[0]))
+    return best
+
+
+def _rank(when: ReleaseDate) -> int:
+    return list(Precision).index(when.precision)
+
+
+def _episodic(text: Text, mentions: list[Mention]) -> bool:
+    sentences = {text.tokens[m.first].sentence for m in mentions}
+    return any(t.word in _EPISODIC for t in text.tokens if t.sentence in sentences)
+
+
+def _says(text: Text, mentions: list[Mention], wanted: Sequence[str]) -> bool:
+    return any(t.word in wanted for m in mentions for t in text.tokens[m.last + 1 : m.last + 6])
+
+
+def _not_tv(text: Text, mentions: list[Mention], date_token: int | None) -> bool:
+    """A film, festival or awards date, not a TV release."""
+    places = [m.last for m in mentions[:1]] + ([date_token] if date_token is not None else [])
+    for place in places:
+        near = {t.word for t in text.tokens[max(0, place - 4) : place + 5]}
+        if near & NOT_TV:
+            return True
+    return False
+
+
+def _season(text: Text, mentions: list[Mention], clues: _Clues) -> int | None:
+    """The season named next to the show, else next to what happens to it."""
+    windows = [(m.last + 1, m.last + 6) for m in mentions]
+    windows += [(m.first - 5, m.first - 1) for m in mentions]
+    windows += [(found.first - 4, found.last + 6) for _, found in clues.events]
+    windows += [(token - 6, token + 6) for _, _, token in clues.dates]
+    for first, last in windows:
+        found = season_number(text, first, last)
+        if found is not None and found[0] is not None:
+            return found[0]
+    return None
+
+
+def _platform(
+    text: Text, mentions: list[Mention], clues: _Clues, platforms: list[Found]
+) -> str | None:
+    if clues.platforms:
+        return clues.platforms[0].label
+    distinct = {p.label for p in platforms}
+    if len(distinct) == 1:
+        return distinct.pop()
+    return None

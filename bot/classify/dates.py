@@ -1,0 +1,249 @@
+"""A focused date grammar: the ways TV news writes a release date, resolved against the day
+the story was published. Run only near a matched show, never over every word of every story."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.domain.dates import ReleaseDate
+from bot.domain.release import Precision
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+MONTH = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?(?![a-z])\.?"
+_SEASON_WORDS = {"spring": "spring", "summer": "summer", "fall": "fall", "autumn": "fall",
+                 "winter": "winter"}  # fmt: skip
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "month_day",
+        re.compile(
+            rf"\b(?:{WEEKDAY},?\s+)?{MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|:|\s*(?:a\.?m|p\.?m))"
+            rf"(?:,?\s+(?P<year>20\d\d))?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "numeric",
+        re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?(?![\d/c])"),
+    ),
+    ("relative_day", re.compile(r"\b(?P<word>tonight|today|tomorrow)\b", re.IGNORECASE)),
+    (
+        "weekday",
+        re.compile(
+            rf"\b(?P<which>this|next|on|this coming)\s+(?P<weekday>{WEEKDAY})(?!,?\s+{MONTH})",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "holiday",
+        re.compile(
+            r"\b(?P<holiday>christmas(?: day| eve)?|new year['’]?s (?:day|eve)"
+            r"|thanksgiving(?: day)?|halloween|valentine['’]?s day|(?:the )?fourth of july"
+            r"|july 4th|boxing day)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("month_year", re.compile(rf"\b{MONTH}\s+(?P<year>20\d\d)\b", re.IGNORECASE)),
+    (
+        "relative_month",
+        re.compile(
+            r"\b(?P<which>next month|this month|later this month|end of the month)\b", re.IGNORECASE
+        ),
+    ),
+    (
+        "month",
+        re.compile(
+            rf"\b(?:in|this|next|until|by|for|early|late|mid-?|end of|coming)\s+{MONTH}\b(?!\s+\d)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "season",
+        re.compile(
+            r"\b(?:(?P<which>this|next|early|late|later this)\s+)?"
+            r"(?P<season>spring|summer|fall|autumn|winter)"
+            r"(?:\s+(?:of\s+)?(?P<year>20\d\d))?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "part_of_year",
+        re.compile(
+            r"\b(?P<part>early|mid|late|later|end of|beginning of|start of)[-\s]+"
+            r"(?:(?P<year>20\d\d)|(?P<rel>this year|next year))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("relative_year", re.compile(r"\b(?P<which>next year|this year)\b", re.IGNORECASE)),
+    (
+        "year",
+        re.compile(
+            r"\b(?:in|by|for|until|of|during|sometime in|coming)\s+(?P<year>20\d\d)\b",
+            re.IGNORECASE,
+        ),
+    ),
+]
+_PARTS = {"early": "early", "beginning of": "early", "start of": "early", "mid": "mid",
+          "late": "late", "later": "late", "end of": "late"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DateMention:
+    date: ReleaseDate
+    start: int  # character span in the text searched
+    end: int
+    rolled: bool  # no year was written, so one was chosen
+
+
+def find_dates(text: str, published: date) -> list[DateMention]:
+    """Every release-like date in `text`, most specific first where spans overlap."""
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            resolved = _resolve(kind, match, published)
+            if resolved is None:
+                continue
+            value, rolled = resolved
+            taken.append((match.start(), match.end()))
+            found.append(DateMention(value, match.start(), match.end(), rolled))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _resolve(kind: str, match: re.Match[str], published: date) -> tuple[ReleaseDate, bool] | None:
+    groups = match.groupdict()
+    if kind in ("month_day", "numeric"):
+        if kind == "month_day":
+            month, day, year = (
+                _MONTHS[groups["month"][:3].lower()],
+                int(groups["day"]),
+                groups["year"],
+            )
+        else:
+            month, day, year = int(groups["m"]), int(groups["d"]), groups["y"]
+            if year and len(year) == 2:
+                year = "20" + year
+        return _day(published, month, day, int(year) if year else None)
+    if kind == "relative_day":
+        offset = 1 if groups["word"].lower() == "tomorrow" else 0
+        return _exact(published + timedelta(days=offset)), False
+    if kind == "weekday":
+        target = _WEEKDAYS[groups["weekday"][:3].lower()]
+        ahead = (target - published.weekday()) % 7
+        if groups["which"].lower() == "next":
+            ahead = ahead + 7 if ahead < 7 - published.weekday() else ahead
+        return _exact(published + timedelta(days=ahead)), True
+    if kind == "holiday":
+        return _holiday(groups["holiday"].lower(), published), True
+    if kind == "month_year":
+        return ReleaseDate(
+            Precision.MONTH, int(groups["year"]), _MONTHS[groups["month"][:3].lower()]
+        ), False
+    if kind == "relative_month":
+        month = published.month + (1 if groups["which"].lower() == "next month" else 0)
+        year = published.year + (month - 1) // 12
+        return ReleaseDate(Precision.MONTH, year, (month - 1) % 12 + 1), False
+    if kind == "month":
+        month = _MONTHS[groups["month"][:3].lower()]
+        year = published.year + (1 if month < published.month else 0)
+        return ReleaseDate(Precision.MONTH, year, month), True
+    if kind == "season":
+        return _season(groups, published)
+    if kind == "part_of_year":
+        year = (
+            int(groups["year"])
+            if groups["year"]
+            else published.year + (1 if groups["rel"].lower() == "next year" else 0)
+        )
+        return ReleaseDate(Precision.SEASON, year, part=_PARTS[groups["part"].lower()]), False
+    if kind == "relative_year":
+        offset = 1 if groups["which"].lower() == "next year" else 0
+        return ReleaseDate(Precision.YEAR, published.year + offset), False
+    if kind == "year":
+        return ReleaseDate(Precision.YEAR, int(groups["year"])), False
+    return None
+
+
+def _exact(day: date) -> ReleaseDate:
+    return ReleaseDate(Precision.DAY, day.year, day.month, day.day)
+
+
+def _day(
+    published: date, month: int, day: int, year: int | None
+) -> tuple[ReleaseDate, bool] | None:
+    if not 1 <= month <= 12:
+        return None
+    rolled = year is None
+    if year is None:
+        year = published.year
+        # A date more than a week behind the story is next year's ("Jan. 8" in November);
+        # within the week it is a recent past event, and left in the past.
+        if _valid(year, month, day) and date(year, month, day) < published - timedelta(days=7):
+            year += 1
+    if not _valid(year, month, day):
+        return None
+    return _exact(date(year, month, day)), rolled
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _holiday(name: str, published: date) -> ReleaseDate:
+    def upcoming(month: int, day: int) -> date:
+        candidate = date(published.year, month, day)
+        return candidate if candidate >= published else date(published.year + 1, month, day)
+
+    if name.startswith("christmas eve"):
+        return _exact(upcoming(12, 24))
+    if name.startswith("christmas"):
+        return _exact(upcoming(12, 25))
+    if name.startswith("boxing"):
+        return _exact(upcoming(12, 26))
+    if "eve" in name and name.startswith("new year"):
+        return _exact(upcoming(12, 31))
+    if name.startswith("new year"):
+        return _exact(upcoming(1, 1))
+    if name.startswith("halloween"):
+        return _exact(upcoming(10, 31))
+    if name.startswith("valentine"):
+        return _exact(upcoming(2, 14))
+    if name.startswith("thanksgiving"):
+        year = published.year if published <= _thanksgiving(published.year) else published.year + 1
+        return _exact(_thanksgiving(year))
+    return _exact(upcoming(7, 4))
+
+
+def _thanksgiving(year: int) -> date:
+    first = date(year, 11, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+
+
+def _season(groups: dict[str, str | None], published: date) -> tuple[ReleaseDate, bool]:
+    season = _SEASON_WORDS[(groups["season"] or "").lower()]
+    which = (groups["which"] or "").lower()
+    if groups["year"]:
+        return ReleaseDate(Precision.SEASON, int(groups["year"]), part=season), False
+    year = published.year
+    if season == "winter":
+        # The coming winter is named by the year it ends in.
+        year += 1 if published.month >= 6 else 0
+    else:
+        _, end = ReleaseDate(Precision.SEASON, year, part=season).window() or (None, published)
+        if end < published or which == "next":
+            year += 1
+    return ReleaseDate(Precision.SEASON, year, part=season), True

@@ -1,0 +1,179 @@
+"""When a name in a story really is the show, and when the show is the story's subject.
+
+A title that is an everyday word ("Lost", "The Boys"), a place ("Yellowstone") or a surname
+("Picard") counts only with TV context around it. A show named in passing ("from the creator
+of Lost", "Friends star Matthew Perry") is not what the story is about.
+"""
+
+from bot.classify.catalogue import Mention
+from bot.classify.text import Text
+
+# Words next to a name that say "this is a TV show".
+TV_WORDS = frozenset(
+    [
+        "season",
+        "seasons",
+        "series",
+        "episode",
+        "episodes",
+        "finale",
+        "premiere",
+        "premieres",
+        "premiered",
+        "renewed",
+        "renewal",
+        "canceled",
+        "cancelled",
+        "cancels",
+        "cancellation",
+        "return",
+        "returns",
+        "returning",
+        "revival",
+        "reboot",
+        "spinoff",
+        "prequel",
+        "sequel",
+        "trailer",
+        "teaser",
+        "showrunner",
+        "cast",
+        "casts",
+        "casting",
+        "recast",
+        "writers",
+        "writer",
+        "filming",
+        "production",
+        "docuseries",
+        "miniseries",
+        "sitcom",
+        "drama",
+        "comedy",
+        "show",
+        "shows",
+        "part",
+    ]
+)
+_PASSING_BEFORE = (
+    ("creator", "of"), ("creators", "of"), ("co", "creator", "of"), ("showrunner", "of"),
+    ("star", "of"), ("stars", "of"), ("alum",), ("behind",), ("makers", "of"),
+    ("writer", "of"), ("director", "of"), ("producer", "of"), ("like",), ("vein", "of"),
+    ("known", "for"), ("best", "known", "for"), ("veteran",), ("meets",),
+    ("the", "next"), ("successor", "to"), ("reminiscent", "of"), ("inspired", "by"),
+)  # fmt: skip
+_PASSING_AFTER = frozenset(
+    [
+        "star",
+        "stars",
+        "alum",
+        "alums",
+        "actor",
+        "actress",
+        "actors",
+        "creator",
+        "creators",
+        "showrunner",
+        "costar",
+        "co",
+        "writer",
+        "director",
+        "producer",
+        "veteran",
+        "fame",
+    ]
+)
+_DATE_WORDS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+_QUOTES = "'\"‘’“”"
+_NOT_A_DAY = frozenset(
+    ["on", "this", "next", "every", "until", "since", "through", "by", "last", "each"]
+)
+
+
+def needs_evidence(key_words: list[str]) -> bool:
+    """One-word names (after "The") and weekday or month names are ambiguous."""
+    return len(key_words) == 1 or all(w in _DATE_WORDS for w in key_words)
+
+
+def has_evidence(
+    text: Text, mention: Mention, network_named: bool, dated_tokens: frozenset[int]
+) -> bool:
+    """TV context around an ambiguous name: quotes, TV words next to it, a release date
+    right after it ("The Bear (Feb. 3)"), or the show's own network named in the story.
+    Capital letters prove nothing: places and surnames have them too."""
+    words = [t.word for t in text.tokens]
+    first, last = mention.first, mention.last
+    if _quoted(text, first, last):
+        return True
+    if mention.show.title.split()[-1].lower() in _DATE_WORDS or words[first] in _DATE_WORDS:
+        # "Wednesday" the show versus Wednesday the day: only quotes or TV words right after.
+        if first > 0 and words[first - 1] in _NOT_A_DAY:
+            return False
+        return any(w in TV_WORDS for w in words[last + 1 : last + 3])
+    after = words[last + 1 : last + 4]
+    before = words[max(0, first - 3) : first]
+    if any(w in TV_WORDS or _season_token(w) for w in after):
+        return True
+    if any(w in TV_WORDS for w in before[-2:]):
+        return True
+    if any(token in dated_tokens for token in range(last + 1, last + 4)):
+        return True
+    return network_named
+
+
+def is_passing(text: Text, mention: Mention) -> bool:
+    words = [t.word for t in text.tokens]
+    first, last = mention.first, mention.last
+    start = first - 1 if first > 0 and words[first - 1] == "the" else first
+    for phrase in _PASSING_BEFORE:
+        if tuple(words[max(0, start - len(phrase)) : start]) == phrase:
+            return True
+    following = words[last + 1 : last + 3]
+    if following and following[0] in _PASSING_AFTER:
+        return True
+    # "Succession's Brian Cox": a possessive followed by a person's name.
+    if following[:1] == ["s"] and last + 3 < len(words):
+        name = text.tokens[last + 2 : last + 4]
+        if all(t.capitalised(text.raw) and t.word not in TV_WORDS for t in name) and len(name) == 2:
+            return not _season_token(name[0].word)
+    return False
+
+
+def _season_token(word: str) -> bool:
+    return len(word) >= 2 and word[0] == "s" and word[1:].isdigit()
+
+
+def _quoted(text: Text, first: int, last: int) -> bool:
+    start = text.tokens[first].start
+    if (
+        first > 0
+        and text.tokens[first - 1].word == "the"
+        and text.tokens[first - 1].end + 1 >= start
+    ):
+        start = text.tokens[first - 1].start
+    end = text.tokens[last].end
+    before = text.raw[start - 1] if start > 0 else ""
+    after = text.raw[end] if end < len(text.raw) else ""
+    return bool(before) and before in _QUOTES and bool(after) and after in _QUOTES

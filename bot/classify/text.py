@@ -1,0 +1,132 @@
+"""Words with their place in the original text, folded the same way for stories and names."""
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+# A word, or one of the two symbols that stand for words in titles and platform names.
+_TOKEN = re.compile(r"[^\W_]+|[&+]")
+# A sentence ends at . ! ? ; before a capital or digit, at a line break, or at a | or • list
+# separator; a full stop after an abbreviation ("Jan.", "p.m.", "Dr.") ends nothing.
+_SENTENCE_END = re.compile(r"([.!?;])\s+(?=[\"'“‘(]?[A-Z0-9])|\n+|\s[|•]\s")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
+_ABBREVIATIONS = frozenset(
+    [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "vol",
+        "no",
+        "ft",
+    ]
+)
+_SYMBOLS = {"&": "and", "+": "plus"}
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str  # folded: lower case, no accents
+    start: int  # span in the original text
+    end: int
+    sentence: int
+
+    def capitalised(self, text: str) -> bool:
+        return text[self.start].isupper()
+
+
+def _abbreviation(raw: str, end: re.Match[str]) -> bool:
+    if end.group(1) != ".":
+        return False
+    before = _WORD_BEFORE.search(raw, 0, end.start())
+    return before is not None and (
+        len(before.group(1)) == 1 or before.group(1).lower() in _ABBREVIATIONS
+    )
+
+
+def fold_word(word: str) -> str:
+    if word in _SYMBOLS:
+        return _SYMBOLS[word]
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a name: "Star Trek: Picard" -> ["star", "trek", "picard"]."""
+    return [fold_word(m.group()) for m in _TOKEN.finditer(text)]
+
+
+def name_key(name: str) -> str:
+    """What the matcher looks for: the folded words without a leading "the"."""
+    folded = words(name)
+    if len(folded) > 1 and folded[0] == "the":
+        folded = folded[1:]
+    return " ".join(folded)
+
+
+@dataclass
+class Text:
+    """A story's title and summary as tokens, with sentence numbers (the title is sentence 0)."""
+
+    raw: str
+    tokens: list[Token]
+    title_end: int  # tokens before this index are the title
+
+    @classmethod
+    def of(cls, title: str, summary: str) -> "Text":
+        raw = f"{title}\n{summary}" if summary else title
+        boundaries = [m.end() for m in _SENTENCE_END.finditer(raw) if not _abbreviation(raw, m)]
+        tokens: list[Token] = []
+        title_end: int | None = None
+        for match in _TOKEN.finditer(raw):
+            if title_end is None and match.start() > len(title):
+                title_end = len(tokens)
+            sentence = bisect_right(boundaries, match.start())
+            tokens.append(Token(fold_word(match.group()), match.start(), match.end(), sentence))
+        return cls(raw, tokens, len(tokens) if title_end is None else title_end)
+
+    def folded(self) -> tuple[str, list[int]]:
+        """The words joined by single spaces, padded with one space at each end, and the
+        offset where each token starts in that string."""
+        offsets, position, parts = [], 1, []
+        for token in self.tokens:
+            offsets.append(position)
+            parts.append(token.word)
+            position += len(token.word) + 1
+        return " " + " ".join(parts) + " ", offsets
+
+    def token_at(self, char: int) -> int:
+        """The index of the token whose original span contains or follows `char`."""
+        starts = [t.start for t in self.tokens]
+        return bisect_right(starts, char - 1) if starts else 0
+
+    def span(self, first: int, last: int) -> str:
+        """The original text of tokens first..last (inclusive)."""
+        return self.raw[self.tokens[first].start : self.tokens[last].end]

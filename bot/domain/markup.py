@@ -1,0 +1,16 @@
+"""Markup from feeds and input files, turned into the plain text the bot works with."""
+
+import html
+import re
+
+_INVISIBLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+# Control characters (NUL above all, which PostgreSQL refuses in text) carry no meaning here.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(markup: str) -> str:
+    """Markup to one line of text: tags dropped, entities decoded, whitespace collapsed."""
+    text = html.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", markup)))
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
