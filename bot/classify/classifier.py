@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot.classify.catalogue import Catalogue, Mention, Show
-from bot.classify.dates import DateMention, find_dates
+from bot.classify.dates import CALENDAR_KINDS, DateMention, find_dates
 from bot.classify.evidence import has_evidence, is_passing, needs_evidence
 from bot.classify.headline import headline
 from bot.classify.text import Text, name_key
@@ -14,8 +14,9 @@ from bot.classify.vocabulary import (
     AMBIGUOUS_PLATFORMS,
     EVENT_PRIORITY,
     EVENTS,
+    NEEDS_SEASON,
+    NOT_A_RELEASE_DATE,
     NOT_TV,
-    PAST_EVENT_WORDS,
     PLATFORMS,
     Found,
     find_phrases,
@@ -27,6 +28,7 @@ from bot.domain.release import Precision
 DATED_EVENTS = ("premiere", "return", "finale", "date_change")
 _CONNECTORS = frozenset({"and", "or", "plus", "with", "the"})
 _EPISODIC = frozenset(["episode", "episodes", "recap", "review", "recaps", "reviews"])
+_EVENT_WORDS = frozenset(word for phrases in EVENTS.values() for p in phrases for word in p.split())
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,11 @@ class Classifier:
             return Classification()
         platforms = _platforms(text)
         dates = [(d, text.token_at(d.start)) for d in find_dates(text.raw, published)]
-        dated = frozenset(token for _, token in dates)
+        dated = frozenset(token for d, token in dates if d.kind in CALENDAR_KINDS)
         accepted = self._accepted(text, mentions, {p.label for p in platforms}, dated)
         if not accepted:
             return Classification()
-        events = find_phrases(text, EVENTS)
+        events = [e for e in find_phrases(text, EVENTS) if _stands(text, e)]
         clues = _assign(text, accepted, events, dates, platforms)
         about = _about(text, accepted, clues)
         facts = []
@@ -100,7 +102,7 @@ class Classifier:
         }
         kept = []
         for mention in mentions:
-            if is_passing(text, mention):
+            if is_passing(text, mention) or _names_a_spinoff(text, mention, mentions):
                 continue
             ambiguous = needs_evidence(name_key(_name(text, mention)).split())
             if ambiguous and mention.show.title not in confirmed:
@@ -120,8 +122,13 @@ class Classifier:
         published: date,
     ) -> Fact | None:
         own = [m for m in mentions if m.show.title == show.title]
-        event = _event(clues)
+        event = _event(clues, in_title=True) or _event(clues, in_title=False)
         when, date_token = _date(text, clues, event, published)
+        later = _event(clues, in_title=False)
+        if event in DATED_EVENTS and when is None and later in ("renewal", "cancellation"):
+            event = later  # "X is coming back" + "the network renewed it": a renewal
+        if event in ("renewal", "cancellation"):
+            when, date_token = None, None  # their dates are when the news broke
         if event is None:
             if when is None or _episodic(text, own):
                 return None
@@ -130,7 +137,7 @@ class Classifier:
             return None
         if event == "date_change" and when is None:
             return None
-        if _not_tv(text, own, date_token):
+        if _not_tv(text, own, date_token, event):
             return None
         season = _season(text, own, clues)
         platform = _platform(text, own, clues, platforms)
@@ -234,13 +241,31 @@ def _about(text: Text, mentions: list[Mention], clues: dict[str, _Clues]) -> lis
     return about
 
 
-def _event(clues: _Clues) -> str | None:
-    for in_title in (True, False):
-        labels = {found.label for title, found in clues.events if title == in_title}
-        for label in EVENT_PRIORITY:
-            if label in labels and (label != "date_change" or clues.dates):
-                return label
+def _event(clues: _Clues, in_title: bool) -> str | None:
+    """The weightiest event said of the show in the title (or in the summary)."""
+    labels = {found.label for title, found in clues.events if title == in_title}
+    for label in EVENT_PRIORITY:
+        if label in labels and (label != "date_change" or clues.dates):
+            return label
     return None
+
+
+def _stands(text: Text, event: Found) -> bool:
+    """Loose renewal phrases ("gets a") count only when a season follows."""
+    phrase = " ".join(t.word for t in text.tokens[event.first : event.last + 1])
+    if phrase not in NEEDS_SEASON:
+        return True
+    return any(
+        t.word in ("season", "seasons") for t in text.tokens[event.last + 1 : event.last + 5]
+    )
+
+
+def _names_a_spinoff(text: Text, mention: Mention, mentions: list[Mention]) -> bool:
+    """ "'The Boys' spinoff 'Gen V'": the story is about the spinoff."""
+    following = {t.word for t in text.tokens[mention.last + 1 : mention.last + 3]}
+    if not following & {"spinoff", "spin", "prequel", "sequel"}:
+        return False
+    return any(mention.last < other.first <= mention.last + 4 for other in mentions)
 
 
 def _date(
@@ -253,16 +278,24 @@ def _date(
         window = mention.date.window()
         if window is None or window[1] < published:
             continue
-        before = {t.word for t in text.tokens[max(0, token - 3) : token]}
-        if before & PAST_EVENT_WORDS and mention.rolled:
+        before = [t.word for t in text.tokens[max(0, token - 3) : token]]
+        if set(before) & NOT_A_RELEASE_DATE:
             continue
-        usable.append((mention.date, token))
+        usable.append((mention.date, token, before))
     if not usable:
         return None, None
     if event == "date_change":
-        return usable[-1]
+        # The new date: the one written after "to", else the title's, else the last.
+        moved = [u for u in usable if _after_to(text, u[1], u[2])]
+        chosen = moved[0] if moved else usable[0]
+        return chosen[0], chosen[1]
     best = min(usable, key=lambda d: _rank(d[0]))
-    return best
+    return best[0], best[1]
+
+
+def _after_to(text: Text, token: int, before: list[str]) -> bool:
+    """The date is the target of a move: "moves to March 10", "postponed to 2027"."""
+    return bool({text.tokens[token].word, *before[-2:]} & {"to", "until"})
 
 
 def _rank(when: ReleaseDate) -> int:
@@ -278,24 +311,40 @@ def _says(text: Text, mentions: list[Mention], wanted: Sequence[str]) -> bool:
     return any(t.word in wanted for m in mentions for t in text.tokens[m.last + 1 : m.last + 6])
 
 
-def _not_tv(text: Text, mentions: list[Mention], date_token: int | None) -> bool:
-    """A film, festival or awards date, not a TV release."""
+def _not_tv(text: Text, mentions: list[Mention], date_token: int | None, event: str | None) -> bool:
+    """A film, festival or awards date, not a TV release (the show's own name aside:
+    "Squid Game" is no video game)."""
+    if event in ("renewal", "cancellation"):
+        return False
+    own = {i for m in mentions for i in range(m.first, m.last + 1)}
     places = [m.last for m in mentions[:1]] + ([date_token] if date_token is not None else [])
     for place in places:
-        near = {t.word for t in text.tokens[max(0, place - 4) : place + 5]}
+        near = {
+            t.word
+            for i, t in enumerate(
+                text.tokens[max(0, place - 4) : place + 5], start=max(0, place - 4)
+            )
+            if i not in own
+        }
         if near & NOT_TV:
             return True
     return False
 
 
 def _season(text: Text, mentions: list[Mention], clues: _Clues) -> int | None:
-    """The season named next to the show, else next to what happens to it."""
-    windows = [(m.last + 1, m.last + 6) for m in mentions]
-    windows += [(m.first - 5, m.first - 1) for m in mentions]
-    windows += [(found.first - 4, found.last + 6) for _, found in clues.events]
-    windows += [(token - 6, token + 6) for _, _, token in clues.dates]
-    for first, last in windows:
-        found = season_number(text, first, last)
+    """The season named next to the show, else next to what happens to it (never across
+    a sentence end); or a number right after the name ("Survivor 50 finale")."""
+    for mention in mentions:
+        following = [t.word for t in text.tokens[mention.last + 1 : mention.last + 3]]
+        if len(following) == 2 and following[0].isdigit() and following[1] in _EVENT_WORDS:
+            return int(following[0])
+    windows = [(m.last + 1, m.last + 6, m.last) for m in mentions]
+    windows += [(m.first - 5, m.first - 1, m.first) for m in mentions]
+    windows += [(found.first - 4, found.last + 6, found.first) for _, found in clues.events]
+    windows += [(token - 6, token + 6, token) for _, _, token in clues.dates]
+    for first, last, anchor in windows:
+        sentence_first, sentence_last = text.sentence_of(min(anchor, len(text.tokens) - 1))
+        found = season_number(text, max(first, sentence_first), min(last, sentence_last))
         if found is not None and found[0] is not None:
             return found[0]
     return None

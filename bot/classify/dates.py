@@ -61,7 +61,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "month",
         re.compile(
-            rf"\b(?:in|this|next|until|by|for|early|late|mid-?|end of|coming)\s+{MONTH}\b(?!\s+\d)",
+            rf"\b(?:in|this|next|until|by|for|to|early|late|mid-?|end of|coming)\s+"
+            rf"{MONTH}\b(?!\s+\d)",
             re.IGNORECASE,
         ),
     ),
@@ -86,7 +87,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "year",
         re.compile(
-            r"\b(?:in|by|for|until|of|during|sometime in|coming)\s+(?P<year>20\d\d)\b",
+            r"\b(?:in|by|for|until|to|of|during|sometime in|coming)\s+(?P<year>20\d\d)\b",
             re.IGNORECASE,
         ),
     ),
@@ -95,12 +96,16 @@ _PARTS = {"early": "early", "beginning of": "early", "start of": "early", "mid":
           "late": "late", "later": "late", "end of": "late"}  # fmt: skip
 
 
+CALENDAR_KINDS = frozenset({"month_day", "numeric", "month_year"})  # written as a date
+
+
 @dataclass(frozen=True)
 class DateMention:
     date: ReleaseDate
     start: int  # character span in the text searched
     end: int
     rolled: bool  # no year was written, so one was chosen
+    kind: str
 
 
 def find_dates(text: str, published: date) -> list[DateMention]:
@@ -116,7 +121,7 @@ def find_dates(text: str, published: date) -> list[DateMention]:
                 continue
             value, rolled = resolved
             taken.append((match.start(), match.end()))
-            found.append(DateMention(value, match.start(), match.end(), rolled))
+            found.append(DateMention(value, match.start(), match.end(), rolled, kind))
     return sorted(found, key=lambda d: d.start)
 
 

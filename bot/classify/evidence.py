@@ -10,50 +10,10 @@ from bot.classify.text import Text
 
 # Words next to a name that say "this is a TV show".
 TV_WORDS = frozenset(
-    [
-        "season",
-        "seasons",
-        "series",
-        "episode",
-        "episodes",
-        "finale",
-        "premiere",
-        "premieres",
-        "premiered",
-        "renewed",
-        "renewal",
-        "canceled",
-        "cancelled",
-        "cancels",
-        "cancellation",
-        "return",
-        "returns",
-        "returning",
-        "revival",
-        "reboot",
-        "spinoff",
-        "prequel",
-        "sequel",
-        "trailer",
-        "teaser",
-        "showrunner",
-        "cast",
-        "casts",
-        "casting",
-        "recast",
-        "writers",
-        "writer",
-        "filming",
-        "production",
-        "docuseries",
-        "miniseries",
-        "sitcom",
-        "drama",
-        "comedy",
-        "show",
-        "shows",
-        "part",
-    ]
+    "season seasons series episode episodes finale premiere premieres premiered renewed renewal "
+    "canceled cancelled cancels cancellation revival reboot spinoff prequel sequel trailer "
+    "teaser showrunner cast casts casting recast writers filming production docuseries "
+    "miniseries sitcom emmy emmys".split()
 )
 _PASSING_BEFORE = (
     ("creator", "of"), ("creators", "of"), ("co", "creator", "of"), ("showrunner", "of"),
@@ -63,53 +23,17 @@ _PASSING_BEFORE = (
     ("the", "next"), ("successor", "to"), ("reminiscent", "of"), ("inspired", "by"),
 )  # fmt: skip
 _PASSING_AFTER = frozenset(
-    [
-        "star",
-        "stars",
-        "alum",
-        "alums",
-        "actor",
-        "actress",
-        "actors",
-        "creator",
-        "creators",
-        "showrunner",
-        "costar",
-        "co",
-        "writer",
-        "director",
-        "producer",
-        "veteran",
-        "fame",
-    ]
+    "star stars alum alums actor actress actors creator creators showrunner costar co writer "
+    "director producer veteran fame inspired style esque".split()
 )
 _DATE_WORDS = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december".split()
 )
+_NOT_A_DAY = frozenset("on this next every until since through by last each".split())
+# Names that are pronouns ("You", "Us", "It") need quotes or a TV word beside them.
+_PRONOUNS = frozenset("you us it her him them we they this that".split())
 _QUOTES = "'\"‘’“”"
-_NOT_A_DAY = frozenset(
-    ["on", "this", "next", "every", "until", "since", "through", "by", "last", "each"]
-)
 
 
 def needs_evidence(key_words: list[str]) -> bool:
@@ -127,6 +51,8 @@ def has_evidence(
     first, last = mention.first, mention.last
     if _quoted(text, first, last):
         return True
+    if first == last and words[first] in _PRONOUNS:
+        return any(w in TV_WORDS for w in words[last + 1 : last + 3])
     if mention.show.title.split()[-1].lower() in _DATE_WORDS or words[first] in _DATE_WORDS:
         # "Wednesday" the show versus Wednesday the day: only quotes or TV words right after.
         if first > 0 and words[first - 1] in _NOT_A_DAY:

@@ -127,6 +127,16 @@ class Text:
         starts = [t.start for t in self.tokens]
         return bisect_right(starts, char - 1) if starts else 0
 
+    def sentence_of(self, token: int) -> tuple[int, int]:
+        """The first and last token of the sentence holding `token`."""
+        sentence = self.tokens[token].sentence
+        first = last = token
+        while first > 0 and self.tokens[first - 1].sentence == sentence:
+            first -= 1
+        while last + 1 < len(self.tokens) and self.tokens[last + 1].sentence == sentence:
+            last += 1
+        return first, last
+
     def span(self, first: int, last: int) -> str:
         """The original text of tokens first..last (inclusive)."""
         return self.raw[self.tokens[first].start : self.tokens[last].end]

@@ -120,6 +120,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "gets season",
         "gets a",
         "lands season",
+        "coming back for",
+        "back for",
     ),
     "finale": (
         "finale",
@@ -177,57 +179,23 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "hits",
     ),
 }
+# Renewal phrases that are renewals only when a season follows ("gets a third season", not
+# "gets a premiere date").
+NEEDS_SEASON = frozenset({"orders a", "ordered a", "gets a", "coming back for", "back for"})
 EVENT_PRIORITY = ("date_change", "cancellation", "renewal", "finale", "return", "premiere")
-PAST_EVENT_WORDS = frozenset(
-    [
-        "premiered",
-        "debuted",
-        "aired",
-        "returned",
-        "ended",
-        "concluded",
-        "wrapped",
-        "launched",
-        "dropped",
-        "released",
-    ]
+# Words just before a date that make it something other than a release date: the event is
+# past ("premiered Nov. 20"), the date is when news broke ("confirmed on Tuesday"), or it
+# is about making the show ("will shoot next spring").
+NOT_A_RELEASE_DATE = frozenset(
+    "premiered debuted aired returned ended concluded wrapped launched dropped released "
+    "announced said confirmed revealed reported told unveiled "
+    "shoot shooting shoots filming films production produce casting".split()
 )
 # Words that make a date about something other than a TV release.
 NOT_TV = frozenset(
-    [
-        "movie",
-        "film",
-        "films",
-        "theaters",
-        "theatres",
-        "theatrical",
-        "cinemas",
-        "box",
-        "office",
-        "festival",
-        "sundance",
-        "tiff",
-        "sxsw",
-        "cannes",
-        "berlinale",
-        "venice",
-        "comic",
-        "con",
-        "emmys",
-        "emmy",
-        "golden",
-        "globes",
-        "oscars",
-        "awards",
-        "ceremony",
-        "nominations",
-        "tour",
-        "album",
-        "concert",
-        "book",
-        "novel",
-        "game",
-    ]
+    "movie film films theaters theatres theatrical cinemas box festival sundance tiff sxsw "
+    "cannes berlinale venice comic con emmys emmy golden globes oscars awards ceremony "
+    "nominations tour album concert book novel game".split()
 )
 
 _ORDINALS = {
