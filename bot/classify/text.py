@@ -4,6 +4,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A word, or one of the two symbols that stand for words in titles and platform names.
 _TOKEN = re.compile(r"[^\W_]+|[&+]")
@@ -71,6 +72,7 @@ def _abbreviation(raw: str, end: re.Match[str]) -> bool:
     )
 
 
+@lru_cache(maxsize=1 << 16)  # news repeats its words; folding each one is the hot path
 def fold_word(word: str) -> str:
     if word in _SYMBOLS:
         return _SYMBOLS[word]
