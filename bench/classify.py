@@ -50,7 +50,7 @@ def synthetic_catalogue(real: Catalogue, count: int, rng: random.Random) -> Cata
 
 
 def stream(count: int, rng: random.Random) -> list[tuple[str, str, date]]:
-    corpus = [s for s in load_corpus(CORPUS / "corpus.yaml") if s["about"]]
+    corpus = [s for s in load_corpus(CORPUS) if s["about"]]
     stories = []
     for i in range(count):
         if i % 10 == 0:
@@ -72,8 +72,8 @@ def main() -> None:
     args = parser.parse_args()
 
     real = load_catalogue(CORPUS / "shows.yaml")
-    report, _ = evaluate(Classifier(real), load_corpus(CORPUS / "corpus.yaml"))
-    print(f"corpus: {len(load_corpus(CORPUS / 'corpus.yaml'))} stories")
+    report, _ = evaluate(Classifier(real), load_corpus(CORPUS))
+    print(f"corpus: {len(load_corpus(CORPUS))} stories")
     for line in report.lines():
         print(f"  {line}")
 

@@ -6,18 +6,20 @@ from datetime import date
 from typing import Any
 
 from bot.classify.catalogue import Catalogue, Mention, Show
-from bot.classify.dates import CALENDAR_KINDS, DateMention, find_dates
-from bot.classify.evidence import has_evidence, is_passing, needs_evidence
+from bot.classify.dates import CALENDAR_KINDS, RELATIVE_KINDS, DateMention, find_dates
+from bot.classify.evidence import has_evidence, is_passing, needs_evidence, quoted
 from bot.classify.headline import headline
 from bot.classify.text import Text, name_key
 from bot.classify.vocabulary import (
     AMBIGUOUS_PLATFORMS,
     EVENT_PRIORITY,
     EVENTS,
+    EXPLAINER,
     NEEDS_SEASON,
     NOT_A_RELEASE_DATE,
     NOT_TV,
     PLATFORMS,
+    TIME_SLOT,
     Found,
     find_phrases,
     season_number,
@@ -27,8 +29,13 @@ from bot.domain.release import Precision
 
 DATED_EVENTS = ("premiere", "return", "finale", "date_change")
 _CONNECTORS = frozenset({"and", "or", "plus", "with", "the"})
+# One-word event phrases only: the words of "back on" or "to stream" alone mean nothing.
+_RELEASE_WORDS = frozenset(
+    p for event in ("premiere", "return", "finale") for p in EVENTS[event] if " " not in p
+) | {"airs", "air", "streams"}
+_FILM = frozenset("movie film theaters theatres cinemas theatrical".split())
 _EPISODIC = frozenset(["episode", "episodes", "recap", "review", "recaps", "reviews"])
-_EVENT_WORDS = frozenset(word for phrases in EVENTS.values() for p in phrases for word in p.split())
+_EVENT_WORDS = frozenset(p for phrases in EVENTS.values() for p in phrases if " " not in p)
 
 
 @dataclass(frozen=True)
@@ -122,20 +129,28 @@ class Classifier:
         published: date,
     ) -> Fact | None:
         own = [m for m in mentions if m.show.title == show.title]
-        event = _event(clues, in_title=True) or _event(clues, in_title=False)
+        explainer = _explainer(text)
+        event = _event(clues, in_title=True) or _event(clues, in_title=False, explainer=explainer)
         when, date_token = _date(text, clues, event, published)
-        later = _event(clues, in_title=False)
+        later = _event(clues, in_title=False, explainer=explainer)
         if event in DATED_EVENTS and when is None and later in ("renewal", "cancellation"):
             event = later  # "X is coming back" + "the network renewed it": a renewal
         if event in ("renewal", "cancellation"):
             when, date_token = None, None  # their dates are when the news broke
         if event is None:
+            # A date with no event word is a release when it is a day ("Severance
+            # (Jan. 17)"), or when the title gives the show, a season and the date ("X Season
+            # 4 Checks In Next Summer"); "the best TV of 2026" or "hosts for November" are not.
             if when is None or _episodic(text, own):
+                return None
+            if when.precision != Precision.DAY and not _title_states(text, own, date_token):
                 return None
             event = "return" if _says(text, own, ("part",)) else "premiere"
         if event in DATED_EVENTS and when is None:
             return None
-        if event == "date_change" and when is None:
+        if event in ("premiere", "return") and _numbered_episode(text, own):
+            return None  # "Episode 3: release date" is one episode, not a season
+        if event == "date_change" and (when is None or _slot_move(text, clues)):
             return None
         if _not_tv(text, own, date_token, event):
             return None
@@ -181,7 +196,10 @@ def _assign(
         same = [m for m in mentions if text.tokens[m.first].sentence == sentence]
         if not same:
             return only  # a sentence naming no show speaks of the story's one show
-        best = min(same, key=lambda m: (_distance(m, token), m.first > token))
+        # The show written before a date or event in its sentence owns it ("X returns
+        # June 5, while Y ..."); only when none comes before does the next one.
+        before = [m for m in same if m.first <= token]
+        best = max(before, key=lambda m: m.first) if before else min(same, key=lambda m: m.first)
         group = [best]
         for other in sorted(same, key=lambda m: -m.first):
             joined = other.last < group[-1].first and other.first < best.first
@@ -199,12 +217,6 @@ def _assign(
         for mention in nearest(platform.first):
             clues[mention.show.title].platforms.append(platform)
     return clues
-
-
-def _distance(mention: Mention, token: int) -> int:
-    if token < mention.first:
-        return mention.first - token
-    return max(0, token - mention.last)
 
 
 def _only_connectors(text: Text, after: int, before: int) -> bool:
@@ -235,24 +247,51 @@ def _about(text: Text, mentions: list[Mention], clues: dict[str, _Clues]) -> lis
             show.title in in_title
             or found.events
             or found.dates
-            or (not in_title and count[show.title] >= 2)
+            or (
+                not in_title
+                and (count[show.title] >= 2 or quoted(text, mention.first, mention.last))
+            )
         ):
             about.append(show)
     return about
 
 
-def _event(clues: _Clues, in_title: bool) -> str | None:
-    """The weightiest event said of the show in the title (or in the summary)."""
+def _event(clues: _Clues, in_title: bool, explainer: bool = False) -> str | None:
+    """The weightiest event said of the show in the title (or in the summary). An explainer's
+    summary restates old renewals and cancellations, so they do not count there."""
     labels = {found.label for title, found in clues.events if title == in_title}
+    if explainer and not in_title:
+        labels -= {"renewal", "cancellation"}
     for label in EVENT_PRIORITY:
         if label in labels and (label != "date_change" or clues.dates):
             return label
     return None
 
 
+def _explainer(text: Text) -> bool:
+    title = " " + " ".join(t.word for t in text.tokens[: text.title_end]) + " "
+    return any(f" {phrase} " in title for phrase in EXPLAINER)
+
+
+def _slot_move(text: Text, clues: _Clues) -> bool:
+    """ "Moves to Thursdays", "to a new night": a time slot, not a date."""
+    return any(
+        t.word in TIME_SLOT
+        for _, found in clues.events
+        if found.label == "date_change"
+        for t in text.tokens[found.last + 1 : found.last + 6]
+    )
+
+
 def _stands(text: Text, event: Found) -> bool:
-    """Loose renewal phrases ("gets a") count only when a season follows."""
+    """Loose renewal phrases ("gets a") count only when a season follows; a person's
+    "final episode" is no finale of the show."""
     phrase = " ".join(t.word for t in text.tokens[event.first : event.last + 1])
+    before = [t.word for t in text.tokens[max(0, event.first - 3) : event.first]]
+    if event.label == "finale" and before[-1:] and before[-1] in ("his", "her", "their", "s"):
+        return False
+    if phrase in ("will air", "to air") and "episode" in before:
+        return False  # "the actor's final episode will air in November"
     if phrase not in NEEDS_SEASON:
         return True
     return any(
@@ -281,6 +320,8 @@ def _date(
         before = [t.word for t in text.tokens[max(0, token - 3) : token]]
         if set(before) & NOT_A_RELEASE_DATE:
             continue
+        if mention.kind in RELATIVE_KINDS and not _release_verb_near(text, token):
+            continue  # "HBO dropped the trailer on Friday": when the news happened
         usable.append((mention.date, token, before))
     if not usable:
         return None, None
@@ -291,6 +332,11 @@ def _date(
         return chosen[0], chosen[1]
     best = min(usable, key=lambda d: _rank(d[0]))
     return best[0], best[1]
+
+
+def _release_verb_near(text: Text, token: int) -> bool:
+    near = text.tokens[max(0, token - 3) : token + 3]
+    return any(t.word in _RELEASE_WORDS for t in near)
 
 
 def _after_to(text: Text, token: int, before: list[str]) -> bool:
@@ -307,28 +353,46 @@ def _episodic(text: Text, mentions: list[Mention]) -> bool:
     return any(t.word in _EPISODIC for t in text.tokens if t.sentence in sentences)
 
 
+def _title_states(text: Text, mentions: list[Mention], date_token: int | None) -> bool:
+    """The title names the show with a season number, and the date too."""
+    if date_token is None or date_token >= text.title_end:
+        return False
+    return any(
+        m.first < text.title_end and season_number(text, m.last + 1, m.last + 3) is not None
+        for m in mentions
+    )
+
+
+def _numbered_episode(text: Text, mentions: list[Mention]) -> bool:
+    sentences = {text.tokens[m.first].sentence for m in mentions}
+    words = [(t.word, t.sentence) for t in text.tokens]
+    return any(
+        word == "episode" and i + 1 < len(words) and words[i + 1][0].isdigit()
+        for i, (word, sentence) in enumerate(words)
+        if sentence in sentences
+    )
+
+
 def _says(text: Text, mentions: list[Mention], wanted: Sequence[str]) -> bool:
     return any(t.word in wanted for m in mentions for t in text.tokens[m.last + 1 : m.last + 6])
 
 
 def _not_tv(text: Text, mentions: list[Mention], date_token: int | None, event: str | None) -> bool:
-    """A film, festival or awards date, not a TV release (the show's own name aside:
-    "Squid Game" is no video game)."""
+    """A film, festival or awards date, not a TV release. Festival and awards words count
+    beside the date; film words beside the show too. The show's own name never counts
+    ("Squid Game" is no video game)."""
     if event in ("renewal", "cancellation"):
         return False
     own = {i for m in mentions for i in range(m.first, m.last + 1)}
-    places = [m.last for m in mentions[:1]] + ([date_token] if date_token is not None else [])
-    for place in places:
-        near = {
-            t.word
-            for i, t in enumerate(
-                text.tokens[max(0, place - 4) : place + 5], start=max(0, place - 4)
-            )
-            if i not in own
-        }
-        if near & NOT_TV:
-            return True
-    return False
+
+    def near(place: int) -> set[str]:
+        first = max(0, place - 4)
+        window = enumerate(text.tokens[first : place + 5], start=first)
+        return {t.word for i, t in window if i not in own}
+
+    if date_token is not None and near(date_token) & NOT_TV:
+        return True
+    return any(near(m.last) & _FILM for m in mentions[:1])
 
 
 def _season(text: Text, mentions: list[Mention], clues: _Clues) -> int | None:
@@ -339,7 +403,11 @@ def _season(text: Text, mentions: list[Mention], clues: _Clues) -> int | None:
         if len(following) == 2 and following[0].isdigit() and following[1] in _EVENT_WORDS:
             return int(following[0])
     windows = [(m.last + 1, m.last + 6, m.last) for m in mentions]
-    windows += [(m.first - 5, m.first - 1, m.first) for m in mentions]
+    windows += [  # "the second season of X", never another show's "X season 4, Y"
+        (m.first - 5, m.first - 1, m.first)
+        for m in mentions
+        if m.first > 0 and text.tokens[m.first - 1].word == "of"
+    ]
     windows += [(found.first - 4, found.last + 6, found.first) for _, found in clues.events]
     windows += [(token - 6, token + 6, token) for _, _, token in clues.dates]
     for first, last, anchor in windows:

@@ -9,9 +9,12 @@ from bot.classify.classifier import Classifier
 from bot.classify.scoring import Report, score
 
 
-def load_corpus(path: Path) -> list[dict[str, Any]]:
-    """Each story with `published` and fact dates as the strings `classify` reads and writes."""
-    stories = yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_corpus(folder: Path) -> list[dict[str, Any]]:
+    """The stories of every corpus*.yaml in `folder`, with `published` and fact dates as the
+    strings `classify` reads and writes."""
+    stories = []
+    for path in sorted(folder.glob("corpus*.yaml")):
+        stories.extend(yaml.safe_load(path.read_text(encoding="utf-8")))
     for story in stories:
         story["published"] = str(story["published"])
         story["summary"] = story.get("summary") or ""

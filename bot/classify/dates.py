@@ -18,6 +18,8 @@ MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?(?![a-z])\.?"
+# Verbs that make a bare weekday a release day ("premieres Sunday").
+RELEASE_VERB = r"premieres?|returns?|debuts?|arrives?|airs?|drops?|launch(?:es)?|bows?|streams?"
 _SEASON_WORDS = {"spring": "spring", "summer": "summer", "fall": "fall", "autumn": "fall",
                  "winter": "winter"}  # fmt: skip
 
@@ -38,7 +40,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "weekday",
         re.compile(
-            rf"\b(?P<which>this|next|on|this coming)\s+(?P<weekday>{WEEKDAY})(?!,?\s+{MONTH})",
+            rf"\b(?P<which>this|next|on|this coming|{RELEASE_VERB})\s+(?P<weekday>{WEEKDAY})"
+            rf"(?!,?\s+{MONTH})",
             re.IGNORECASE,
         ),
     ),
@@ -87,7 +90,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "year",
         re.compile(
-            r"\b(?:in|by|for|until|to|of|during|sometime in|coming)\s+(?P<year>20\d\d)\b",
+            r"\b(?:in|by|for|until|to|during|sometime in|coming)\s+(?P<year>20\d\d)\b",
             re.IGNORECASE,
         ),
     ),
@@ -97,6 +100,8 @@ _PARTS = {"early": "early", "beginning of": "early", "start of": "early", "mid":
 
 
 CALENDAR_KINDS = frozenset({"month_day", "numeric", "month_year"})  # written as a date
+# Dates that read as "when the news happened" unless a release verb stands beside them.
+RELATIVE_KINDS = frozenset({"weekday", "relative_day"})
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ def _resolve(kind: str, match: re.Match[str], published: date) -> tuple[ReleaseD
     if kind == "weekday":
         target = _WEEKDAYS[groups["weekday"][:3].lower()]
         ahead = (target - published.weekday()) % 7
-        if groups["which"].lower() == "next":
+        if groups["which"].lower() == "next":  # the weekday of the following week
             ahead = ahead + 7 if ahead < 7 - published.weekday() else ahead
         return _exact(published + timedelta(days=ahead)), True
     if kind == "holiday":

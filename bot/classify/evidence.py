@@ -13,18 +13,25 @@ TV_WORDS = frozenset(
     "season seasons series episode episodes finale premiere premieres premiered renewed renewal "
     "canceled cancelled cancels cancellation revival reboot spinoff prequel sequel trailer "
     "teaser showrunner cast casts casting recast writers filming production docuseries "
-    "miniseries sitcom emmy emmys".split()
+    "miniseries sitcom emmy emmys universe franchise".split()
 )
 _PASSING_BEFORE = (
     ("creator", "of"), ("creators", "of"), ("co", "creator", "of"), ("showrunner", "of"),
     ("star", "of"), ("stars", "of"), ("alum",), ("behind",), ("makers", "of"),
     ("writer", "of"), ("director", "of"), ("producer", "of"), ("like",), ("vein", "of"),
-    ("known", "for"), ("best", "known", "for"), ("veteran",), ("meets",),
+    ("known", "for"), ("best", "known", "for"), ("veteran",), ("meets",), ("from",),
     ("the", "next"), ("successor", "to"), ("reminiscent", "of"), ("inspired", "by"),
 )  # fmt: skip
 _PASSING_AFTER = frozenset(
     "star stars alum alums actor actress actors creator creators showrunner costar co writer "
     "director producer veteran fame inspired style esque".split()
+)
+# After "X star" or "X creator", verbs that keep the story about X ("X star exits",
+# "X creators talk the finale"), unlike "X star joins a new series".
+_ABOUT_THE_SHOW = frozenset(
+    "talk talks discuss discusses explain explains tease teases reveal reveals react reacts "
+    "reflect reflects recall recalls share shares say says exit exits leave leaves leaving "
+    "depart departs departing breaks address addresses confirm confirms defend defends".split()
 )
 _DATE_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
@@ -49,7 +56,7 @@ def has_evidence(
     Capital letters prove nothing: places and surnames have them too."""
     words = [t.word for t in text.tokens]
     first, last = mention.first, mention.last
-    if _quoted(text, first, last):
+    if quoted(text, first, last):
         return True
     if first == last and words[first] in _PRONOUNS:
         return any(w in TV_WORDS for w in words[last + 1 : last + 3])
@@ -75,10 +82,11 @@ def is_passing(text: Text, mention: Mention) -> bool:
     start = first - 1 if first > 0 and words[first - 1] == "the" else first
     for phrase in _PASSING_BEFORE:
         if tuple(words[max(0, start - len(phrase)) : start]) == phrase:
-            return True
+            # "From 'The Boys' to 'Silo'": a quoted title is still a subject.
+            return not (phrase == ("from",) and quoted(text, first, last))
     following = words[last + 1 : last + 3]
     if following and following[0] in _PASSING_AFTER:
-        return True
+        return not _talks_about_the_show(text, last + 2)
     # "Succession's Brian Cox": a possessive followed by a person's name.
     if following[:1] == ["s"] and last + 3 < len(words):
         name = text.tokens[last + 2 : last + 4]
@@ -87,11 +95,20 @@ def is_passing(text: Text, mention: Mention) -> bool:
     return False
 
 
+def _talks_about_the_show(text: Text, position: int) -> bool:
+    """After "X star", skip the person's name; the verb then says whose story it is."""
+    while position < len(text.tokens) and text.tokens[position].capitalised(text.raw):
+        if text.tokens[position].word in _ABOUT_THE_SHOW:
+            return True
+        position += 1
+    return position < len(text.tokens) and text.tokens[position].word in _ABOUT_THE_SHOW
+
+
 def _season_token(word: str) -> bool:
     return len(word) >= 2 and word[0] == "s" and word[1:].isdigit()
 
 
-def _quoted(text: Text, first: int, last: int) -> bool:
+def quoted(text: Text, first: int, last: int) -> bool:
     start = text.tokens[first].start
     if (
         first > 0

@@ -98,12 +98,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "axes",
         "scrapped",
         "not returning",
-        "won t return",
-        "will not return",
         "pulls the plug",
         "pulled the plug",
         "not be renewed",
-        "won t be back",
     ),
     "renewal": (
         "renewed",
@@ -175,6 +172,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "starts",
         "sets",
         "set for",
+        "will air",
+        "to air",
         "coming",
         "hits",
     ),
@@ -182,6 +181,16 @@ EVENTS: dict[str, tuple[str, ...]] = {
 # Renewal phrases that are renewals only when a season follows ("gets a third season", not
 # "gets a premiere date").
 NEEDS_SEASON = frozenset({"orders a", "ordered a", "gets a", "coming back for", "back for"})
+# A show moving to another night or time slot is no new date ("moves to Thursdays").
+TIME_SLOT = frozenset(
+    "night nights slot timeslot mondays tuesdays wednesdays thursdays fridays saturdays "
+    "sundays weeknights".split()
+)
+# Headlines of explainers, recaps and reviews: they restate old news in their summaries.
+EXPLAINER = (
+    "everything we know", "what we know", "explained", "how to watch", "recap", "review",
+    "release date cast", "when does", "when will", "where to watch", "is it",
+)  # fmt: skip
 EVENT_PRIORITY = ("date_change", "cancellation", "renewal", "finale", "return", "premiere")
 # Words just before a date that make it something other than a release date: the event is
 # past ("premiered Nov. 20"), the date is when news broke ("confirmed on Tuesday"), or it
