@@ -19,6 +19,7 @@ from bot.classify.vocabulary import (
     NOT_A_RELEASE_DATE,
     NOT_TV,
     PLATFORMS,
+    RENEWAL_OR_RETURN,
     TIME_SLOT,
     Found,
     find_phrases,
@@ -94,9 +95,7 @@ class Classifier:
         about = _about(text, accepted, clues)
         facts = []
         for show in about:
-            fact = self._fact(text, show, accepted, clues[show.title], platforms, published)
-            if fact is not None:
-                facts.append(fact)
+            facts.extend(self._fact(text, show, accepted, clues[show.title], platforms, published))
         return Classification(about, facts)
 
     def _accepted(
@@ -127,7 +126,7 @@ class Classifier:
         clues: _Clues,
         platforms: list[Found],
         published: date,
-    ) -> Fact | None:
+    ) -> list[Fact]:
         own = [m for m in mentions if m.show.title == show.title]
         explainer = _explainer(text)
         event = _event(clues, in_title=True) or _event(clues, in_title=False, explainer=explainer)
@@ -135,6 +134,8 @@ class Classifier:
         later = _event(clues, in_title=False, explainer=explainer)
         if event in DATED_EVENTS and when is None and later in ("renewal", "cancellation"):
             event = later  # "X is coming back" + "the network renewed it": a renewal
+        if event == "renewal" and when is not None and _only_soft_renewal(text, clues):
+            event = "return"  # "Matlock Returns for Season 3 on CBS Oct. 15"
         if event in ("renewal", "cancellation"):
             when, date_token = None, None  # their dates are when the news broke
         if event is None:
@@ -142,23 +143,30 @@ class Classifier:
             # (Jan. 17)"), or when the title gives the show, a season and the date ("X Season
             # 4 Checks In Next Summer"); "the best TV of 2026" or "hosts for November" are not.
             if when is None or _episodic(text, own):
-                return None
+                return []
             if when.precision != Precision.DAY and not _title_states(text, own, date_token):
-                return None
+                return []
             event = "return" if _says(text, own, ("part",)) else "premiere"
         if event in DATED_EVENTS and when is None:
-            return None
+            return []
         if event in ("premiere", "return") and _numbered_episode(text, own):
-            return None  # "Episode 3: release date" is one episode, not a season
+            return []  # "Episode 3: release date" is one episode, not a season
         if event == "date_change" and (when is None or _slot_move(text, clues)):
-            return None
+            return []
         if _not_tv(text, own, date_token, event):
-            return None
+            return []
         season = _season(text, own, clues)
         platform = _platform(text, own, clues, platforms)
-        when = when or ReleaseDate.tba()
-        line = headline(show.short, season, event, when, platform)
-        return Fact(show, season, event, when, platform, line)
+        parts = _parts(text, clues, published) if event in ("premiere", "return") else []
+        releases = [("premiere" if n == 1 else "return", d) for n, d in parts] or [
+            (event, when or ReleaseDate.tba())
+        ]
+        return [
+            Fact(
+                show, season, kind, day, platform, headline(show.short, season, kind, day, platform)
+            )
+            for kind, day in releases
+        ]
 
 
 def _name(text: Text, mention: Mention) -> str:
@@ -199,7 +207,13 @@ def _assign(
         # The show written before a date or event in its sentence owns it ("X returns
         # June 5, while Y ..."); only when none comes before does the next one.
         before = [m for m in same if m.first <= token]
-        best = max(before, key=lambda m: m.first) if before else min(same, key=lambda m: m.first)
+        if not before:  # "ABC renews 'A', 'B' and 'C'": every show of the list that follows
+            chain = [min(same, key=lambda m: m.first)]
+            for other in sorted(same, key=lambda m: m.first)[1:]:
+                if _only_connectors(text, chain[-1].last, other.first):
+                    chain.append(other)
+            return chain
+        best = max(before, key=lambda m: m.first)
         group = [best]
         for other in sorted(same, key=lambda m: -m.first):
             joined = other.last < group[-1].first and other.first < best.first
@@ -220,15 +234,12 @@ def _assign(
 
 
 def _only_connectors(text: Text, after: int, before: int) -> bool:
+    """Only "and", "or", commas and quotes stand between two names: one list."""
     between = text.tokens[after + 1 : before]
-    return (
-        len(between) <= 2
-        and all(t.word in _CONNECTORS for t in between)
-        and (
-            len(between) > 0
-            or text.raw[text.tokens[after].end : text.tokens[before].start].strip() == ","
-        )
-    )
+    if len(between) > 2 or not all(t.word in _CONNECTORS for t in between):
+        return False
+    gap = text.raw[text.tokens[after].end : text.tokens[before].start]
+    return bool(between) or "," in gap or "&" in gap
 
 
 def _about(text: Text, mentions: list[Mention], clues: dict[str, _Clues]) -> list[Show]:
@@ -268,6 +279,15 @@ def _event(clues: _Clues, in_title: bool, explainer: bool = False) -> str | None
     return None
 
 
+def _only_soft_renewal(text: Text, clues: _Clues) -> bool:
+    phrases = {
+        " ".join(t.word for t in text.tokens[found.first : found.last + 1])
+        for _, found in clues.events
+        if found.label == "renewal"
+    }
+    return bool(phrases) and phrases <= RENEWAL_OR_RETURN
+
+
 def _explainer(text: Text) -> bool:
     title = " " + " ".join(t.word for t in text.tokens[: text.title_end]) + " "
     return any(f" {phrase} " in title for phrase in EXPLAINER)
@@ -292,6 +312,15 @@ def _stands(text: Text, event: Found) -> bool:
         return False
     if phrase in ("will air", "to air") and "episode" in before:
         return False  # "the actor's final episode will air in November"
+    after = [t.word for t in text.tokens[event.last + 1 : event.last + 3]]
+    if event.label == "return" and after[:1] == ["as"]:
+        return False  # "Colin Farrell will return as Oz": an actor, not the show
+    if event.label == "premiere" and set(after) & {"filming", "production", "shooting"}:
+        return False  # "starts filming"
+    if text.in_question(event.first):
+        return False  # "Is 'Severance' Renewed for Season 4?" states nothing
+    if event.label == "renewal" and set(before[-2:]) & {"not", "never", "no", "t"}:
+        return False  # "won't return for another season"
     if phrase not in NEEDS_SEASON:
         return True
     return any(
@@ -310,8 +339,24 @@ def _names_a_spinoff(text: Text, mention: Mention, mentions: list[Mention]) -> b
 def _date(
     text: Text, clues: _Clues, event: str | None, published: date
 ) -> tuple[ReleaseDate | None, int | None]:
-    """The release date: the title's first, else the summary's; for a date change the
-    last one written ("moves from Jan. 5 to Jan. 12"). Past dates are no release."""
+    """The release date: the most precise one, title first; for a date change the one the
+    release moves to ("moves from Jan. 5 to Jan. 12"). Past dates are no release."""
+    usable = _usable_dates(text, clues, published)
+    if not usable:
+        return None, None
+    if event == "date_change":
+        # The new date: the one written after "to", else the title's, else the last.
+        moved = [u for u in usable if _after_to(text, u[1], u[2])]
+        chosen = moved[0] if moved else usable[0]
+        return chosen[0], chosen[1]
+    best = min(usable, key=lambda d: _rank(d[0]))
+    return best[0], best[1]
+
+
+def _usable_dates(
+    text: Text, clues: _Clues, published: date
+) -> list[tuple[ReleaseDate, int, list[str]]]:
+    """The show's dates that can be a release: (date, token, the three words before it)."""
     usable = []
     for _, mention, token in sorted(clues.dates, key=lambda d: (not d[0], d[2])):
         window = mention.date.window()
@@ -323,15 +368,26 @@ def _date(
         if mention.kind in RELATIVE_KINDS and not _release_verb_near(text, token):
             continue  # "HBO dropped the trailer on Friday": when the news happened
         usable.append((mention.date, token, before))
-    if not usable:
-        return None, None
-    if event == "date_change":
-        # The new date: the one written after "to", else the title's, else the last.
-        moved = [u for u in usable if _after_to(text, u[1], u[2])]
-        chosen = moved[0] if moved else usable[0]
-        return chosen[0], chosen[1]
-    best = min(usable, key=lambda d: _rank(d[0]))
-    return best[0], best[1]
+    return usable
+
+
+def _parts(text: Text, clues: _Clues, published: date) -> list[tuple[int, ReleaseDate]]:
+    """A season released in parts, each with its day: "part 1 arrives Aug. 20, part 2 on
+    Sept. 10", "Part 2 arrives July 9 ... the first four episodes on June 11"."""
+    found: dict[int, ReleaseDate] = {}
+    for when, token, _ in _usable_dates(text, clues, published):
+        if when.precision != Precision.DAY:
+            continue
+        words = [t.word for t in text.tokens[max(0, token - 5) : token]]
+        part = None
+        for i, word in enumerate(words[:-1]):
+            if word == "part" and words[i + 1].isdigit():
+                part = int(words[i + 1])
+        if part is None and "first" in words:
+            part = 1
+        if part is not None:
+            found.setdefault(part, when)
+    return sorted(found.items()) if len(found) > 1 else []
 
 
 def _release_verb_near(text: Text, token: int) -> bool:

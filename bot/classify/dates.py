@@ -36,6 +36,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "numeric",
         re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?(?![\d/c])"),
     ),
+    (
+        "day_month",  # British order: "Saturday 3 October", "3rd October 2026"
+        re.compile(
+            rf"\b(?:{WEEKDAY},?\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{MONTH}"
+            rf"(?:,?\s+(?P<year>20\d\d))?\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("relative_day", re.compile(r"\b(?P<word>tonight|today|tomorrow)\b", re.IGNORECASE)),
     (
         "weekday",
@@ -86,6 +94,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.IGNORECASE,
         ),
     ),
+    (
+        "year_release",  # "a 2027 release", "its 2028 premiere"
+        re.compile(
+            r"\b(?P<year>20\d\d)\s+(?=(?:release|premiere|debut|launch|return)\b)", re.IGNORECASE
+        ),
+    ),
     ("relative_year", re.compile(r"\b(?P<which>next year|this year)\b", re.IGNORECASE)),
     (
         "year",
@@ -99,7 +113,7 @@ _PARTS = {"early": "early", "beginning of": "early", "start of": "early", "mid":
           "late": "late", "later": "late", "end of": "late"}  # fmt: skip
 
 
-CALENDAR_KINDS = frozenset({"month_day", "numeric", "month_year"})  # written as a date
+CALENDAR_KINDS = frozenset({"month_day", "day_month", "numeric", "month_year"})  # written as a date
 # Dates that read as "when the news happened" unless a release verb stands beside them.
 RELATIVE_KINDS = frozenset({"weekday", "relative_day"})
 
@@ -132,8 +146,8 @@ def find_dates(text: str, published: date) -> list[DateMention]:
 
 def _resolve(kind: str, match: re.Match[str], published: date) -> tuple[ReleaseDate, bool] | None:
     groups = match.groupdict()
-    if kind in ("month_day", "numeric"):
-        if kind == "month_day":
+    if kind in ("month_day", "day_month", "numeric"):
+        if kind in ("month_day", "day_month"):
             month, day, year = (
                 _MONTHS[groups["month"][:3].lower()],
                 int(groups["day"]),
@@ -179,7 +193,7 @@ def _resolve(kind: str, match: re.Match[str], published: date) -> tuple[ReleaseD
     if kind == "relative_year":
         offset = 1 if groups["which"].lower() == "next year" else 0
         return ReleaseDate(Precision.YEAR, published.year + offset), False
-    if kind == "year":
+    if kind in ("year", "year_release"):
         return ReleaseDate(Precision.YEAR, int(groups["year"])), False
     return None
 

@@ -129,6 +129,16 @@ class Text:
         starts = [t.start for t in self.tokens]
         return bisect_right(starts, char - 1) if starts else 0
 
+    def in_question(self, token: int) -> bool:
+        """`token` is in the question clause of a sentence that ends with "?" (after the last
+        colon: "Finale Date and Time: When Does It Come Out?" asks only its second half)."""
+        first, last = self.sentence_of(token)
+        end = self.tokens[last].end
+        if not self.raw[end : end + 3].lstrip(" '\"’”").startswith("?"):
+            return False
+        clause_start = self.raw.rfind(":", self.tokens[first].start, end)
+        return self.tokens[token].start > clause_start
+
     def sentence_of(self, token: int) -> tuple[int, int]:
         """The first and last token of the sentence holding `token`."""
         sentence = self.tokens[token].sentence

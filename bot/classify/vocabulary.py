@@ -118,7 +118,11 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "gets a",
         "lands season",
         "coming back for",
-        "back for",
+        "returns for",
+        "return for",
+        "will return for",
+        "officially happening",
+        "is happening",
     ),
     "finale": (
         "finale",
@@ -180,7 +184,20 @@ EVENTS: dict[str, tuple[str, ...]] = {
 }
 # Renewal phrases that are renewals only when a season follows ("gets a third season", not
 # "gets a premiere date").
-NEEDS_SEASON = frozenset({"orders a", "ordered a", "gets a", "coming back for", "back for"})
+NEEDS_SEASON = frozenset(
+    {
+        "picks up",
+        "orders a",
+        "ordered a",
+        "gets a",
+        "coming back for",
+        "returns for",
+        "return for",
+        "will return for",
+    }
+)
+# "X returns for season 6": a renewal when no date is given, a return when one is.
+RENEWAL_OR_RETURN = frozenset({"coming back for", "returns for", "return for", "will return for"})
 # A show moving to another night or time slot is no new date ("moves to Thursdays").
 TIME_SLOT = frozenset(
     "night nights slot timeslot mondays tuesdays wednesdays thursdays fridays saturdays "
