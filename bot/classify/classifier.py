@@ -34,6 +34,7 @@ _CONNECTORS = frozenset({"and", "or", "plus", "with", "the"})
 _RELEASE_WORDS = frozenset(
     p for event in ("premiere", "return", "finale") for p in EVENTS[event] if " " not in p
 ) | {"airs", "air", "streams"}
+_NETWORK_NOUNS = frozenset("special series drama comedy show original originals".split())
 _FILM = frozenset("movie film theaters theatres cinemas theatrical".split())
 _EPISODIC = frozenset(["episode", "episodes", "recap", "review", "recaps", "reviews"])
 _EVENT_WORDS = frozenset(p for phrases in EVENTS.values() for p in phrases if " " not in p)
@@ -179,6 +180,11 @@ def _platforms(text: Text) -> list[Found]:
         phrase = " ".join(t.word for t in text.tokens[platform.first : platform.last + 1])
         if phrase in AMBIGUOUS_PLATFORMS:
             before = text.tokens[platform.first - 1].word if platform.first > 0 else ""
+            after = (
+                text.tokens[platform.last + 1].word if platform.last + 1 < len(text.tokens) else ""
+            )
+            if after in _NETWORK_NOUNS:
+                before = "on"  # "Fox special", "Max series": the network, not the word
             if before not in ("on", "to", "at", "via") or not text.tokens[
                 platform.first
             ].capitalised(text.raw):
@@ -348,9 +354,21 @@ def _date(
         # The new date: the one written after "to", else the title's, else the last.
         moved = [u for u in usable if _after_to(text, u[1], u[2])]
         chosen = moved[0] if moved else usable[0]
-        return chosen[0], chosen[1]
+        return _refined(chosen[0], usable), chosen[1]
     best = min(usable, key=lambda d: _rank(d[0]))
     return best[0], best[1]
+
+
+def _refined(when: ReleaseDate, usable: list[tuple[ReleaseDate, int, list[str]]]) -> ReleaseDate:
+    """A more precise date inside `when` ("delayed until 2027 ... next spring")."""
+    window = when.window()
+    if window is None:
+        return when
+    inside = [
+        d for d, _, _ in usable
+        if _rank(d) < _rank(when) and (w := d.window()) and window[0] <= w[0] and w[1] <= window[1]
+    ]  # fmt: skip
+    return min(inside, key=_rank) if inside else when
 
 
 def _usable_dates(

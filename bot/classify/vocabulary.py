@@ -122,6 +122,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "return for",
         "will return for",
         "officially happening",
+        "officially confirmed",
+        "confirmed for season",
+        "confirms season",
         "is happening",
     ),
     "finale": (
