@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     calendar.add_argument("--all", action="store_true", help="the whole catalogue, not followed")
     calendar.add_argument("--json", action="store_true", help="one JSON object per release")
     calendar.add_argument("--ics", type=Path, metavar="FILE", help="write an iCalendar file")
-    calendar.set_defaults(handler=_not_yet("calendar"))
+    calendar.set_defaults(handler=_calendar)
 
     db = commands.add_parser("db", parents=[common], help="database schema")
     db_commands = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
@@ -147,6 +147,7 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
     from bot.feeds.fetch import Fetcher
     from bot.feeds.parsing_pool import ParsingPool
     from bot.feeds.poll import Poller
+    from bot.ingest import classify_new_stories
     from bot.store.sync import apply_config
 
     if not args.once:
@@ -169,7 +170,9 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with store.session() as session:
             apply_config(session, config, datetime.now(UTC))
-        for outcome in asyncio.run(cycle()):
+        outcomes = asyncio.run(cycle())
+        classify_new_stories(store, datetime.now(UTC))
+        for outcome in outcomes:
             if args.json:
                 print(json.dumps(outcome.as_json()), flush=False)
             else:
@@ -201,6 +204,39 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
             source.close()
         if args.output:
             target.close()
+
+
+def _calendar(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from bot.calendar_view import entries, ics
+    from bot.store.releases import ReleaseRepo
+    from bot.store.sync import apply_config
+    from bot.store.tables import Follow
+
+    config = _load_config(args, settings)
+    store = _open_store(settings) if config else None
+    if config is None or store is None:
+        return EXIT_INVALID
+    try:
+        with store.session() as session:
+            apply_config(session, config, datetime.now(UTC))
+            followed_only = not args.all
+            if followed_only and session.exec(select(Follow.id)).first() is None:
+                print("nobody follows a show yet: showing the whole catalogue", file=sys.stderr)
+                followed_only = False
+            today = datetime.now(UTC).date()
+            items = entries(ReleaseRepo(session), today, args.days, followed_only=followed_only)
+        if args.ics:
+            args.ics.write_bytes(ics(items))
+        for item in items:
+            print(json.dumps(item.as_json(), ensure_ascii=False) if args.json else item.line())
+    finally:
+        store.close()
+    return EXIT_OK
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

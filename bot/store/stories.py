@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, Table
-from sqlmodel import Session
+from sqlalchemy import Insert, Table, update
+from sqlmodel import Session, col, select
 
 from bot.feeds.entry import Entry
 from bot.store.tables import Story
@@ -49,6 +49,18 @@ class StoryRepo:
         # INSERTs ("insertmanyvalues"), several times faster than building .values(rows).
         statement = self._insert_if_new().returning(_STORY.c.id)
         return list(self.session.execute(statement, rows).scalars().all())
+
+    def unclassified(self, limit: int) -> list[Story]:
+        """Stories the classifier has not read yet, oldest first."""
+        query = select(Story).where(col(Story.classified_at).is_(None))
+        return list(self.session.exec(query.order_by(col(Story.id)).limit(limit)).all())
+
+    def mark_classified(self, story_ids: Sequence[int], when: datetime) -> None:
+        """Records that the classifier has read these stories."""
+        if story_ids:
+            self.session.execute(
+                update(Story).where(col(Story.id).in_(story_ids)).values(classified_at=when)
+            )
 
     def _insert_if_new(self) -> Insert:
         # Each backend spells "insert unless present" its own way; import only the one in use.

@@ -11,7 +11,7 @@ from bot.store.types import UTCDateTime
 
 # The Alembic revision these tables describe: bump it with every new revision (a test
 # checks it), so start-up can tell "already migrated" without loading Alembic.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 # Named constraints let Alembic's batch mode (SQLite) find them again when altering tables.
 SQLModel.metadata.naming_convention = {
@@ -132,6 +132,7 @@ class Release(SQLModel, table=True):
     status: str = Field(default=ReleaseStatus.ANNOUNCED, max_length=16)
     confidence: float = 0.0
     manual: bool = False  # set through /premiere set: news never overrides it
+    dated_at: datetime | None = _when()  # publication of the story that set the date
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -147,6 +148,7 @@ class ReleaseStory(SQLModel, table=True):
     story_id: int = Field(
         sa_column_args=[ForeignKey("story.id", ondelete="CASCADE")], primary_key=True, index=True
     )
+    date_value: str | None = Field(default=None, max_length=16)  # the date this story gave
     added_at: datetime = _created()
 
 
