@@ -97,7 +97,7 @@ class ReleaseRepo:
     def upcoming(
         self, start: date, end: date, *, followed_only: bool
     ) -> list[tuple[Release, Show]]:
-        """Releases from `start` to `end` by date, then undated ones (approximate last)."""
+        """Dated releases that may fall between `start` and `end`, by their first possible day."""
         query = (
             select(Release, Show)
             .join(Show)
