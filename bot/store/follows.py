@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.config.schema import Subscription
@@ -90,6 +90,13 @@ class FollowRepo:
             if follow.origin == "config":
                 follow.alert_mode, follow.role_id = subscription.mode, subscription.role
         self.session.flush()
+
+    def mark_broken(self, channel_id: int, reason: str) -> int:
+        """Stops delivery to a channel the bot cannot post in; returns how many follows."""
+        result = self.session.execute(
+            update(Follow).where(col(Follow.channel_id) == channel_id).values(broken_reason=reason)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def forget_channel(self, channel_id: int) -> int:
         """Drops every follow of a channel (it was deleted); returns how many there were."""

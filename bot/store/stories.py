@@ -3,10 +3,11 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, Table, update
+from sqlalchemy import Table, update
 from sqlmodel import Session, col, select
 
 from bot.feeds.entry import Entry
+from bot.store.insert_if_new import insert_if_new
 from bot.store.tables import Story
 
 # Inserting through the table (Core), not the model: a fifth less CPU per story, and a cold
@@ -47,7 +48,7 @@ class StoryRepo:
         ]
         # executemany form: one cached statement that SQLAlchemy batches into multi-row
         # INSERTs ("insertmanyvalues"), several times faster than building .values(rows).
-        statement = self._insert_if_new().returning(_STORY.c.id)
+        statement = insert_if_new(self.session, _STORY, _KEY).returning(_STORY.c.id)
         return list(self.session.execute(statement, rows).scalars().all())
 
     def unclassified(self, limit: int) -> list[Story]:
@@ -61,13 +62,3 @@ class StoryRepo:
             self.session.execute(
                 update(Story).where(col(Story.id).in_(story_ids)).values(classified_at=when)
             )
-
-    def _insert_if_new(self) -> Insert:
-        # Each backend spells "insert unless present" its own way; import only the one in use.
-        if self.session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects import postgresql
-
-            return postgresql.insert(_STORY).on_conflict_do_nothing(index_elements=_KEY)
-        from sqlalchemy.dialects import sqlite
-
-        return sqlite.insert(_STORY).on_conflict_do_nothing(index_elements=_KEY)

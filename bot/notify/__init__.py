@@ -1,0 +1,1 @@
+"""What to post and when, and delivering it through the outbox."""

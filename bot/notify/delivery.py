@@ -1,0 +1,114 @@
+"""The delivery worker: takes due posts from the outbox, sends them, records the outcome."""
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.notify.sender import Sender, SendError, nonce_for
+from bot.store.db import Store
+from bot.store.follows import FollowRepo
+from bot.store.outbox import INTERRUPTED, OutboxRepo
+from bot.store.tables import Outbox
+
+log = logging.getLogger(__name__)
+FIRST_RETRY = timedelta(seconds=30)
+LAST_RETRY = timedelta(hours=1)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def retry_delay(attempts: int, jitter: float) -> timedelta:
+    """30 s, 1 min, 2 min ... at most an hour, spread by +-20% so retries do not bunch up."""
+    base = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
+    return base * (0.8 + 0.4 * jitter)
+
+
+class Delivery:
+    def __init__(
+        self,
+        store: Store,
+        sender: Sender,
+        *,
+        worker: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        jitter: Callable[[], float] = random.random,
+        batch: int = 20,
+        stale_after: timedelta = timedelta(minutes=2),
+    ) -> None:
+        self.store = store
+        self.sender = sender
+        self.worker = worker
+        self.clock = clock
+        self.jitter = jitter
+        self.batch = batch
+        self.stale_after = stale_after
+
+    async def run_once(self) -> DeliveryReport:
+        """Sends every post that is due now, one at a time and in order."""
+        report = DeliveryReport()
+        now = self.clock()
+        posts = await asyncio.to_thread(self._claim, now)
+        unusable: set[int] = set()  # channels found lost in this run: their posts were failed
+        for post in posts:
+            if post.channel_id in unusable:
+                continue
+            if not await self._deliver(post, report):
+                unusable.add(post.channel_id)
+        return report
+
+    async def _deliver(self, post: Outbox, report: DeliveryReport) -> bool:
+        """Sends one post; False when its channel cannot be posted in at all."""
+        assert post.id is not None
+        nonce = nonce_for(post.dedupe_key)
+        try:
+            message_id = None
+            if post.last_error == INTERRUPTED:
+                # The last worker may have sent it before dying: look before sending again.
+                message_id = await self.sender.already_sent(post.channel_id, nonce)
+            if message_id is None:
+                message_id = await self.sender.send(post.channel_id, post.payload, nonce)
+        except SendError as error:
+            await asyncio.to_thread(self._record_error, post, error)
+            if error.permanent:
+                report.failed += 1
+                return False
+            report.retried += 1
+            return True
+        await asyncio.to_thread(self._record_sent, post.id, message_id)
+        report.sent += 1
+        return True
+
+    def _claim(self, now: datetime) -> list[Outbox]:
+        with self.store.session() as session:
+            outbox = OutboxRepo(session)
+            outbox.release_stale(now, self.stale_after)
+            return outbox.claim(self.worker, now, self.batch)
+
+    def _record_sent(self, post_id: int, message_id: int) -> None:
+        with self.store.session() as session:
+            OutboxRepo(session).sent(post_id, message_id, self.clock())
+
+    def _record_error(self, post: Outbox, error: SendError) -> None:
+        assert post.id is not None
+        with self.store.session() as session:
+            outbox = OutboxRepo(session)
+            if not error.permanent:
+                at = self.clock() + retry_delay(post.attempts, self.jitter())
+                outbox.retry(post.id, error.message, at)
+                log.warning(
+                    "send retried channel=%s post=%s error=%s", post.channel_id, post.id, error
+                )
+                return
+            outbox.failed(post.id, error.message)
+            dropped = outbox.abandon_channel(post.channel_id, error.message)
+            broken = FollowRepo(session).mark_broken(post.channel_id, error.message)
+            log.error("channel unusable channel=%s error=%s dropped_posts=%d follows=%d",
+                      post.channel_id, error, dropped, broken)  # fmt: skip

@@ -1,0 +1,37 @@
+"""The one thing delivery needs from Discord, so the core is tested without it."""
+
+import hashlib
+import string
+from typing import Any, Protocol
+
+_DIGITS = string.digits + string.ascii_lowercase
+
+
+class SendError(Exception):
+    """A post could not be sent. Permanent errors (missing access, unknown channel) will not
+    go away by retrying; the others (5xx, timeouts) will."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+
+class Sender(Protocol):
+    async def send(self, channel_id: int, payload: dict[str, Any], nonce: str) -> int:
+        """Posts `payload` to the channel; returns the message id. Raises SendError."""
+        ...
+
+    async def already_sent(self, channel_id: int, nonce: str) -> int | None:
+        """The id of a message this bot posted with `nonce`, if the channel has one."""
+        ...
+
+
+def nonce_for(dedupe_key: str) -> str:
+    """The post's nonce: the same for every attempt, at most 25 characters (Discord's limit)."""
+    number = int.from_bytes(hashlib.sha256(dedupe_key.encode()).digest()[:16], "big")
+    digits = []
+    while number:
+        number, digit = divmod(number, 36)
+        digits.append(_DIGITS[digit])
+    return "".join(reversed(digits))[:25]

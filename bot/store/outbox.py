@@ -1,0 +1,104 @@
+"""Outbox repository: posts written down before they are sent, each at most once."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, update
+from sqlmodel import Session, col, select
+
+from bot.store.insert_if_new import insert_if_new
+from bot.store.tables import Outbox
+
+_OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+INTERRUPTED = "interrupted while sending"  # the worker died between sending and recording
+
+
+@dataclass(frozen=True)
+class NewPost:
+    dedupe_key: str  # e.g. alert:{channel}:{cluster}: the same post can never be queued twice
+    guild_id: int
+    channel_id: int
+    kind: str
+    payload: dict[str, Any]
+
+
+class OutboxRepo:
+    """Contract: a dedupe key is queued once; a claimed row belongs to one worker."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(self, posts: Sequence[NewPost], now: datetime) -> list[int]:
+        """Queues the posts whose keys are new; returns their ids."""
+        if not posts:
+            return []
+        rows = [
+            {
+                "dedupe_key": p.dedupe_key,
+                "guild_id": p.guild_id,
+                "channel_id": p.channel_id,
+                "kind": p.kind,
+                "payload": p.payload,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for p in posts
+        ]
+        statement = insert_if_new(self.session, _OUTBOX, ["dedupe_key"])
+        result = self.session.execute(statement.returning(_OUTBOX.c.id), rows)
+        return list(result.scalars().all())
+
+    def claim(self, worker: str, now: datetime, limit: int) -> list[Outbox]:
+        """Takes up to `limit` due posts for `worker`, oldest first. On PostgreSQL rows another
+        worker holds are skipped (FOR UPDATE SKIP LOCKED), so no two workers get one row."""
+        query = (
+            select(Outbox)
+            .where(Outbox.status == PENDING, col(Outbox.next_attempt_at) <= now)
+            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(self.session.exec(query).all())
+        for row in rows:
+            row.status, row.claimed_by, row.claimed_at = SENDING, worker, now
+            row.attempts += 1
+        self.session.flush()
+        return rows
+
+    def sent(self, post_id: int, message_id: int, now: datetime) -> None:
+        self._set(post_id, status=SENT, message_id=message_id, sent_at=now, last_error=None)
+
+    def retry(self, post_id: int, error: str, at: datetime) -> None:
+        self._set(post_id, status=PENDING, next_attempt_at=at, last_error=error, claimed_by=None)
+
+    def failed(self, post_id: int, error: str) -> None:
+        self._set(post_id, status=FAILED, last_error=error)
+
+    def release_stale(self, now: datetime, after: timedelta) -> int:
+        """Puts back posts a worker claimed but never finished (it crashed); returns how many.
+        They are sent again with the same nonce, so Discord drops a copy it already has."""
+        result = self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.status) == SENDING, col(Outbox.claimed_at) < now - after)
+            .values(status=PENDING, claimed_by=None, last_error=INTERRUPTED)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def abandon_channel(self, channel_id: int, reason: str) -> int:
+        """Fails every unsent post for a channel that cannot be posted in; returns how many."""
+        result = self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.channel_id) == channel_id, col(Outbox.status).in_([PENDING, SENDING]))
+            .values(status=FAILED, last_error=reason)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def _set(self, post_id: int, **values: Any) -> None:
+        self.session.execute(update(Outbox).where(col(Outbox.id) == post_id).values(**values))

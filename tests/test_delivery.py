@@ -1,0 +1,151 @@
+"""Delivery through the outbox with a fake Discord: nothing lost, nothing doubled."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.notify.delivery import Delivery, retry_delay
+from bot.notify.sender import SendError, nonce_for
+from bot.store.db import Store
+from bot.store.follows import FollowRepo, NewFollow
+from bot.store.outbox import NewPost, OutboxRepo
+from bot.store.tables import Outbox, Show
+
+
+class FakeDiscord:
+    """Channels that keep messages; a nonce already used in a channel returns the first
+    message instead of posting again (what Discord does with enforce_nonce)."""
+
+    def __init__(self, channels: list[int]) -> None:
+        self.messages: dict[int, list[tuple[int, dict[str, Any], str]]] = {c: [] for c in channels}
+        self.faults: dict[int, list[SendError]] = {}
+        self.next_id = 1000
+        self.remembers_nonces = True
+
+    async def send(self, channel_id: int, payload: dict[str, Any], nonce: str) -> int:
+        if self.faults.get(channel_id):
+            raise self.faults[channel_id].pop(0)
+        if channel_id not in self.messages:
+            raise SendError("403 Forbidden: Missing Access", permanent=True)
+        for message_id, _, used in self.messages[channel_id]:
+            if used == nonce and self.remembers_nonces:
+                return message_id
+        self.next_id += 1
+        self.messages[channel_id].append((self.next_id, payload, nonce))
+        return self.next_id
+
+    async def already_sent(self, channel_id: int, nonce: str) -> int | None:
+        return next((m for m, _, n in self.messages.get(channel_id, []) if n == nonce), None)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 9, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def queue(store: Store, *posts: tuple[str, int]) -> list[int]:
+    with store.session() as session:
+        return OutboxRepo(session).enqueue(
+            [NewPost(key, 1, channel, "alert", {"headline": key}) for key, channel in posts],
+            datetime(2026, 11, 24, 9, tzinfo=UTC),
+        )
+
+
+def row(store: Store, post_id: int) -> Outbox:
+    with store.session() as session:
+        found = session.get(Outbox, post_id)
+        assert found is not None
+        return found
+
+
+async def test_posts_are_sent_in_order_and_recorded(store: Store) -> None:
+    discord, clock = FakeDiscord([10]), Clock()
+    ids = queue(store, ("a", 10), ("b", 10), ("c", 10))
+    report = await Delivery(store, discord, worker="w", clock=clock).run_once()
+    assert report.sent == 3
+    assert [p["headline"] for _, p, _ in discord.messages[10]] == ["a", "b", "c"]
+    assert [row(store, i).message_id for i in ids] == [1001, 1002, 1003]
+    assert (await Delivery(store, discord, worker="w", clock=clock).run_once()).sent == 0
+
+
+async def test_transient_errors_retry_with_backoff(store: Store) -> None:
+    discord, clock = FakeDiscord([10]), Clock()
+    discord.faults[10] = [
+        SendError("HTTP 500", permanent=False),
+        SendError("timeout", permanent=False),
+    ]
+    [post_id] = queue(store, ("a", 10))
+    delivery = Delivery(store, discord, worker="w", clock=clock, jitter=lambda: 0.5)
+    assert (await delivery.run_once()).retried == 1
+    assert row(store, post_id).next_attempt_at == clock.now + timedelta(seconds=30)
+    clock.now += timedelta(seconds=29)
+    assert (await delivery.run_once()).retried == 0  # not due yet
+    clock.now += timedelta(seconds=1)
+    assert (await delivery.run_once()).retried == 1
+    assert row(store, post_id).next_attempt_at == clock.now + timedelta(minutes=1)
+    clock.now += timedelta(minutes=1)
+    assert (await delivery.run_once()).sent == 1
+    assert len(discord.messages[10]) == 1 and row(store, post_id).status == "sent"
+
+
+async def test_a_channel_the_bot_cannot_post_in_fails_alone(store: Store) -> None:
+    discord, clock = FakeDiscord([20]), Clock()  # channel 10 is gone
+    with store.session() as session:
+        show = Show(title="X", title_key="x")
+        session.add(show)
+        session.flush()
+        FollowRepo(session).follow(NewFollow(1, 10, show.id or 0))
+    ids = queue(store, ("a", 10), ("b", 20), ("c", 10))
+    report = await Delivery(store, discord, worker="w", clock=clock).run_once()
+    assert (report.sent, report.failed) == (1, 1)
+    assert [row(store, i).status for i in ids] == ["failed", "sent", "failed"]
+    assert "Missing Access" in (row(store, ids[2]).last_error or "")
+    with store.session() as session:
+        [(follow, _)] = FollowRepo(session).in_channel(10)
+        assert follow.broken_reason == "403 Forbidden: Missing Access"
+
+
+@pytest.mark.parametrize(
+    "remembers_nonces", [True, False], ids=["within-nonce-window", "hours-later"]
+)
+async def test_crash_between_sending_and_recording_does_not_double_post(
+    store: Store, monkeypatch: pytest.MonkeyPatch, remembers_nonces: bool
+) -> None:
+    discord, clock = FakeDiscord([10]), Clock()
+    discord.remembers_nonces = remembers_nonces
+    [post_id] = queue(store, ("alert:10:cluster-1", 10))
+
+    def killed(*args: object) -> None:
+        raise SystemExit("killed between send and record")
+
+    monkeypatch.setattr(Delivery, "_record_sent", killed)
+    with pytest.raises(SystemExit):
+        await Delivery(store, discord, worker="dying", clock=clock).run_once()
+    assert len(discord.messages[10]) == 1 and row(store, post_id).status == "sending"
+    monkeypatch.undo()
+
+    clock.now += timedelta(hours=6)  # the bot comes back much later
+    report = await Delivery(store, discord, worker="restarted", clock=clock).run_once()
+    assert report.sent == 1
+    assert len(discord.messages[10]) == 1  # nothing doubled
+    assert row(store, post_id).message_id == discord.messages[10][0][0]
+    assert discord.messages[10][0][2] == nonce_for("alert:10:cluster-1")
+
+
+def test_retry_delays_grow_and_are_capped() -> None:
+    assert [retry_delay(n, 0.5) for n in (1, 2, 3)] == [
+        timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2)
+    ]  # fmt: skip
+    assert retry_delay(30, 0.5) == timedelta(hours=1)
+    assert (
+        timedelta(seconds=24) <= retry_delay(1, 0.0) < retry_delay(1, 1.0) <= timedelta(seconds=36)
+    )
+
+
+def test_nonces_are_stable_and_fit_discord() -> None:
+    assert nonce_for("alert:1:x") == nonce_for("alert:1:x") != nonce_for("alert:1:y")
+    assert 0 < len(nonce_for("k" * 500)) <= 25
