@@ -1,16 +1,26 @@
-"""What happens to stories once they are stored: the classifier reads them and the calendar
-learns their facts. Runs after each poll cycle; a story is read once (classified_at)."""
+"""What happens to stories once they are stored: the classifier reads them, the calendar
+learns their facts, and the posts that follow are written to the outbox, all in one
+transaction per batch, so a crash neither loses a post nor makes one twice."""
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlmodel import Session
+
 from bot.classify.catalogue import Catalogue, Show
-from bot.classify.classifier import Classifier
+from bot.classify.classifier import Classification, Classifier
+from bot.domain.calendar import Change
+from bot.domain.release import AlertMode
+from bot.notify.plan import FactNews, Follower, StoryNews, alert_posts, change_posts
 from bot.store.db import Store
+from bot.store.follows import FollowRepo
+from bot.store.outbox import NewPost, OutboxRepo
 from bot.store.releases import Applied, NewFact, ReleaseRepo
 from bot.store.shows import ShowRepo
+from bot.store.sources import SourceRepo
 from bot.store.stories import StoryRepo
+from bot.store.tables import Story
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -20,48 +30,87 @@ BATCH = 500
 class IngestReport:
     stories: int = 0
     facts: int = 0
+    posts: int = 0
     applied: list[Applied] = field(default_factory=list)
 
 
 def classify_new_stories(store: Store, now: datetime) -> IngestReport:
-    """Classifies every story not read yet against the current catalogue, and applies the
-    facts to the calendar, one transaction per batch."""
+    """Classifies every story not read yet against the current catalogue, updates the
+    calendar and queues the alerts and date-change posts."""
     report = IngestReport()
     with store.session() as session:
         rows = ShowRepo(session).catalogue()
-    ids = {show.title: show.id for show, _ in rows}
-    catalogue = Catalogue.build(
-        Show(show.title, tuple(aliases), show.year, show.network) for show, aliases in rows
+        sources = {s.id: s.name for s in SourceRepo(session).all()}
+    ids = {show.title: show.id or 0 for show, _ in rows}
+    classifier = Classifier(
+        Catalogue.build(Show(s.title, tuple(aliases), s.year, s.network) for s, aliases in rows)
     )
-    classifier = Classifier(catalogue)
     while True:
         with store.session() as session:
             stories = StoryRepo(session).unclassified(BATCH)
-            releases = ReleaseRepo(session)
+            posts: list[NewPost] = []
             for story in stories:
-                assert story.id is not None
                 result = classifier.classify(story.title, story.summary, story.published_at.date())
-                for fact in result.facts:
-                    show_id = ids[fact.show.title]
-                    assert show_id is not None
-                    applied = releases.apply(
-                        NewFact(
-                            show_id=show_id,
-                            season=fact.season,
-                            event=fact.event,
-                            date=fact.date,
-                            platform=fact.platform,
-                            story_id=story.id,
-                            source_id=story.source_id,
-                            published=story.published_at,
-                        )
-                    )
-                    report.applied.append(applied)
-                    report.facts += 1
-                    log.info("fact release=%s change=%s date=%s story=%s headline=%r",
-                             applied.release_id, applied.change, applied.new.value, story.id,
-                             fact.headline)  # fmt: skip
+                posts += _apply(
+                    session, story, result, ids, sources.get(story.source_id, ""), report
+                )
+            report.posts += len(OutboxRepo(session).enqueue(posts, now))
             StoryRepo(session).mark_classified([s.id for s in stories if s.id is not None], now)
             report.stories += len(stories)
         if len(stories) < BATCH:
             return report
+
+
+def _apply(
+    session: Session,
+    story: Story,
+    result: Classification,
+    ids: dict[str, int],
+    source: str,
+    report: IngestReport,
+) -> list[NewPost]:
+    assert story.id is not None
+    releases = ReleaseRepo(session)
+    shows: dict[int, list[FactNews]] = {ids[show.title]: [] for show in result.about}
+    moves = []
+    for fact in result.facts:
+        show_id = ids[fact.show.title]
+        applied = releases.apply(
+            NewFact(show_id, fact.season, fact.event, fact.date, fact.platform, story.id,
+                    story.source_id, story.published_at)
+        )  # fmt: skip
+        report.applied.append(applied)
+        report.facts += 1
+        shows.setdefault(show_id, []).append(
+            FactNews(
+                fact.show.title, fact.headline, fact.event, fact.season, fact.date, fact.platform
+            )
+        )
+        if applied.change == Change.MOVED and applied.old is not None and applied.history_id:
+            moves.append((fact, show_id, applied))
+        log.info(
+            "fact release=%s change=%s date=%s story=%s headline=%r",
+            applied.release_id, applied.change, applied.new.value, story.id, fact.headline,
+        )  # fmt: skip
+    followers = _followers(session, list(shows))
+    news = StoryNews(
+        story.id, story.title, story.url, story.summary, source, story.published_at,
+        story.first_seen_at, story.backlog, story.fingerprint, shows,
+    )  # fmt: skip
+    posts = alert_posts(news, followers)
+    for fact, show_id, applied in moves:
+        assert applied.old is not None and applied.history_id is not None
+        posts += change_posts(fact.show.title, fact.headline, applied.release_id,
+                              applied.history_id, applied.old, applied.new,
+                              followers.get(show_id, []))  # fmt: skip
+    return posts
+
+
+def _followers(session: Session, show_ids: list[int]) -> dict[int, list[Follower]]:
+    return {
+        show_id: [
+            Follower(f.guild_id, f.channel_id, f.created_at, AlertMode(mode), f.role_id)
+            for f, mode in rows
+        ]
+        for show_id, rows in FollowRepo(session).followers(show_ids).items()
+    }

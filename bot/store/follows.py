@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from bot.config.schema import Subscription
 from bot.store.shows import ShowRepo
-from bot.store.tables import Follow, Show
+from bot.store.tables import Follow, GuildSettings, Show
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,23 @@ class FollowRepo:
             if follow.origin == "config":
                 follow.alert_mode, follow.role_id = subscription.mode, subscription.role
         self.session.flush()
+
+    def followers(self, show_ids: Sequence[int]) -> dict[int, list[tuple[Follow, str]]]:
+        """The working follows of these shows, each with its alert mode (its own, else its
+        guild's, else "all")."""
+        if not show_ids:
+            return {}
+        query = (
+            select(Follow, GuildSettings.alert_mode)
+            .join(GuildSettings, col(GuildSettings.guild_id) == Follow.guild_id, isouter=True)
+            .where(col(Follow.show_id).in_(show_ids), col(Follow.broken_reason).is_(None))
+        )
+        found: dict[int, list[tuple[Follow, str]]] = {}
+        for follow, guild_mode in self.session.exec(query).all():
+            found.setdefault(follow.show_id, []).append(
+                (follow, follow.alert_mode or guild_mode or "all")
+            )
+        return found
 
     def mark_broken(self, channel_id: int, reason: str) -> int:
         """Stops delivery to a channel the bot cannot post in; returns how many follows."""

@@ -1,0 +1,81 @@
+"""Stories through the classifier into the calendar and the outbox, in one transaction."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import col, select
+
+from bot.config import parse_config
+from bot.ingest import classify_new_stories
+from bot.store.db import Store
+from bot.store.sync import apply_config
+from bot.store.tables import Outbox, Release, Story
+
+# Follows are stamped with the real clock, so the stories come after it.
+NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+PREMIERE = (NOW + timedelta(days=100)).date()
+MOVED = PREMIERE + timedelta(days=7)
+CONFIG = """\
+sources:
+  - {name: One, url: "https://one.example/rss"}
+  - {name: Two, url: "https://two.example/rss"}
+shows:
+  - {title: "Star Trek: Picard", aliases: [Picard], network: Paramount+}
+subscriptions:
+  - {guild: 1, channel: 10, shows: [Picard]}
+"""
+
+
+def add_story(store: Store, source: int, key: str, title: str, *, minutes: int = 0,
+              backlog: bool = False) -> None:  # fmt: skip
+    with store.session() as session:
+        seen = NOW + timedelta(minutes=minutes, seconds=30)
+        session.add(Story(source_id=source, key=key, fingerprint=key * 8, title=title,
+                          published_at=NOW + timedelta(minutes=minutes), first_seen_at=seen,
+                          backlog=backlog))  # fmt: skip
+
+
+def outbox(store: Store) -> list[Outbox]:
+    with store.session() as session:
+        return list(session.exec(select(Outbox).order_by(col(Outbox.id))).all())
+
+
+def test_alert_once_then_date_change(store: Store) -> None:
+    with store.session() as session:
+        apply_config(session, parse_config(CONFIG, "feeds.yaml"), NOW - timedelta(days=1))
+    add_story(
+        store, 1, "a", f"Star Trek: Picard Season 2 Returns {PREMIERE:%B %-d, %Y} on Paramount+"
+    )
+    add_story(
+        store, 2, "b", f"'Picard' Season 2 Returns {PREMIERE:%B %-d, %Y} on Paramount+", minutes=5
+    )
+    report = classify_new_stories(store, NOW + timedelta(hours=1))
+    assert (report.stories, report.facts, report.posts) == (2, 2, 1)  # the second site adds nothing
+    [alert] = outbox(store)
+    assert (alert.channel_id, alert.kind) == (10, "alert")
+    assert alert.payload["headline"] == f"Picard S2 returns {PREMIERE:%b %-d} on Paramount+"
+
+    add_story(store, 1, "c", f"Star Trek: Picard Season 2 Moves to {MOVED:%B %-d, %Y}", minutes=60)
+    report = classify_new_stories(store, NOW + timedelta(hours=2))
+    kinds = [p.kind for p in outbox(store)]
+    assert kinds == ["alert", "alert", "change"]
+    change = outbox(store)[-1]
+    assert (
+        change.payload["headline"] == f"Picard S2 moves to {MOVED:%b %-d} (was {PREMIERE:%b %-d})"
+    )
+    with store.session() as session:
+        [release] = session.exec(select(Release)).all()
+        assert (release.date_value, release.status) == (MOVED.isoformat(), "announced")
+
+    assert classify_new_stories(store, NOW + timedelta(hours=3)).stories == 0  # read once
+
+
+def test_backlog_updates_the_calendar_but_never_alerts(store: Store) -> None:
+    with store.session() as session:
+        apply_config(session, parse_config(CONFIG, "feeds.yaml"), NOW - timedelta(days=1))
+    add_story(
+        store, 1, "a", f"Star Trek: Picard Season 2 Returns {PREMIERE:%B %-d, %Y}", backlog=True
+    )
+    report = classify_new_stories(store, NOW)
+    assert (report.facts, report.posts) == (1, 0)
+    with store.session() as session:
+        assert session.exec(select(Release.date_value)).all() == [PREMIERE.isoformat()]
