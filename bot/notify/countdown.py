@@ -1,0 +1,90 @@
+"""Countdowns: at each guild's local hour, one post per channel for the followed releases
+that are a milestone number of days away. Pure: the clock and the data are passed in."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.dates import ReleaseDate
+from bot.notify.plan import date_fields
+from bot.store.outbox import NewPost
+
+# After downtime, today's countdown is still posted if its hour passed less than this ago;
+# a day that is over never gets one.
+GRACE = timedelta(hours=4)
+_VERBS = {"premiere": "premieres", "return": "returns", "finale": "finale airs"}
+
+
+@dataclass(frozen=True)
+class GuildClock:
+    guild_id: int
+    timezone: str
+    hour: time
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A followed exact-date release, as a channel sees it."""
+
+    channel_id: int
+    role_id: int | None
+    show: str
+    season: int
+    kind: str
+    day: date
+    platform: str | None
+
+
+def countdown_day(now: datetime, guild: GuildClock, grace: timedelta = GRACE) -> date | None:
+    """The local day whose countdown is due at `now`, if any."""
+    zone = ZoneInfo(guild.timezone)
+    local = now.astimezone(zone)
+    at = datetime.combine(local.date(), guild.hour, tzinfo=zone)
+    return local.date() if at <= local < at + grace else None
+
+
+def countdown_text(item: Upcoming, days: int) -> str:
+    """ "Picard S2 returns in 12 days - Thu, Mar 3 on Paramount+"."""
+    season = f" S{item.season}" if item.season else ""
+    verb = _VERBS.get(item.kind, item.kind)
+    when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
+    on = f" on {item.platform}" if item.platform else ""
+    return f"{item.show}{season} {verb} {when} - {item.day:%a, %b} {item.day.day}{on}"
+
+
+def countdown_posts(
+    day: date, guild: GuildClock, items: Iterable[Upcoming], milestones: Sequence[int]
+) -> list[NewPost]:
+    """One post per channel grouping its releases at a milestone on `day`."""
+    by_channel: dict[int, list[tuple[int, Upcoming]]] = {}
+    for item in items:
+        days = (item.day - day).days
+        if days in milestones:
+            by_channel.setdefault(item.channel_id, []).append((days, item))
+    posts = []
+    for channel_id, due in sorted(by_channel.items()):
+        due.sort(key=lambda pair: (pair[0], pair[1].show))
+        role = next((item.role_id for _, item in due if item.role_id), None)
+        posts.append(
+            NewPost(
+                dedupe_key=f"countdown:{channel_id}:{day.isoformat()}",
+                guild_id=guild.guild_id,
+                channel_id=channel_id,
+                kind="countdown",
+                payload={
+                    "kind": "countdown",
+                    "day": day.isoformat(),
+                    "role_id": role,
+                    "items": [
+                        {
+                            "text": countdown_text(item, days),
+                            "days": days,
+                            "date": date_fields(ReleaseDate.parse(item.day.isoformat())),
+                        }
+                        for days, item in due
+                    ],
+                },
+            )
+        )
+    return posts
