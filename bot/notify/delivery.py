@@ -57,14 +57,23 @@ class Delivery:
         now = self.clock()
         posts = await asyncio.to_thread(self._claim, now)
         unusable: set[int] = set()  # channels found lost in this run: their posts were failed
-        for post in posts:
-            if post.channel_id in unusable:
-                continue
-            if not await self._deliver(post, report):
-                unusable.add(post.channel_id)
+        sent: list[tuple[int, int]] = []
+        try:
+            for post in posts:
+                if post.channel_id in unusable:
+                    continue
+                if not await self._deliver(post, report, sent):
+                    unusable.add(post.channel_id)
+        finally:
+            # One transaction for the batch. Should the process die first, the posts come
+            # back as interrupted and are looked for in the channel before any resend.
+            if sent:
+                await asyncio.to_thread(self._record_sent, sent)
         return report
 
-    async def _deliver(self, post: Outbox, report: DeliveryReport) -> bool:
+    async def _deliver(
+        self, post: Outbox, report: DeliveryReport, sent: list[tuple[int, int]]
+    ) -> bool:
         """Sends one post; False when its channel cannot be posted in at all."""
         assert post.id is not None
         nonce = nonce_for(post.dedupe_key)
@@ -82,7 +91,7 @@ class Delivery:
                 return False
             report.retried += 1
             return True
-        await asyncio.to_thread(self._record_sent, post.id, message_id)
+        sent.append((post.id, message_id))
         report.sent += 1
         return True
 
@@ -92,9 +101,11 @@ class Delivery:
             outbox.release_stale(now, self.stale_after)
             return outbox.claim(self.worker, now, self.batch)
 
-    def _record_sent(self, post_id: int, message_id: int) -> None:
+    def _record_sent(self, sent: list[tuple[int, int]]) -> None:
         with self.store.session() as session:
-            OutboxRepo(session).sent(post_id, message_id, self.clock())
+            outbox = OutboxRepo(session)
+            for post_id, message_id in sent:
+                outbox.sent(post_id, message_id, self.clock())
 
     def _record_error(self, post: Outbox, error: SendError) -> None:
         assert post.id is not None
