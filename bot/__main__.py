@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--console", action="store_true", help="print posts to the terminal instead of Discord"
     )
-    run.set_defaults(handler=_not_yet("run"))
+    run.set_defaults(handler=_run)
 
     check = commands.add_parser("check", parents=[common], help="validate feeds.yaml")
     check.set_defaults(handler=_check)
@@ -274,18 +274,29 @@ def _db_current(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.discord_token is None and not args.console:
+        print(
+            "premiere-bot run needs a Discord bot token: set DISCORD_TOKEN in the environment "
+            "or in .env (see README.md, 'Discord application').\n"
+            "To try feeds.yaml without Discord, run `premiere-bot run --console`.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    config = _load_config(args, settings)
+    store = _open_store(settings) if config else None
+    if config is None or store is None:
+        return EXIT_INVALID
+    store.close()
+    print("premiere-bot run: the bot itself is not implemented yet (poll, classify and "
+          "calendar work)", file=sys.stderr)  # fmt: skip
+    return EXIT_USAGE
+
+
 def _first_line(error: BaseException) -> str:
     """The driver's own words, without SQLAlchemy's statement dump and help link."""
     cause = getattr(error, "orig", None) or error
     return str(cause).strip().splitlines()[0]
-
-
-def _not_yet(command: str) -> Callable[[argparse.Namespace, Settings], int]:
-    def handler(args: argparse.Namespace, settings: Settings) -> int:
-        print(f"premiere-bot {command}: not implemented yet", file=sys.stderr)
-        return EXIT_USAGE
-
-    return handler
 
 
 if __name__ == "__main__":

@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
 
+    @field_validator("discord_token")
+    @classmethod
+    def _blank_is_missing(cls, value: SecretStr | None) -> SecretStr | None:
+        # `DISCORD_TOKEN=` in a copied .env means "not set", not "an empty token".
+        return value if value is not None and value.get_secret_value().strip() else None
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import inspect
 
 from bot.store.db import make_engine
@@ -97,7 +96,20 @@ def test_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
     assert result.stderr.startswith("database unusable:")
 
 
-@pytest.mark.parametrize("command", ["run"])
-def test_commands_still_to_come_say_so(command: str) -> None:
-    result = _run(command)
+def test_run_without_a_token_says_how_to_set_it(tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    result = _run("run", "--config", str(REPO / "feeds.yaml"), cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN" in result.stderr and "--console" in result.stderr
+
+
+def test_run_migrates_a_fresh_database(tmp_path: Path) -> None:
+    database = tmp_path / "fresh.db"
+    result = _run("run", "--console", "--config", str(REPO / "feeds.yaml"), cwd=tmp_path,
+                  env={"DATABASE_URL": f"sqlite:///{database}"})  # fmt: skip
     assert result.returncode == 2 and "not implemented yet" in result.stderr
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        assert "release" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
