@@ -21,6 +21,7 @@ from bot.classify.vocabulary import (
     PLATFORMS,
     RENEWAL_OR_RETURN,
     TIME_SLOT,
+    TRANSITIVE,
     Found,
     find_phrases,
     season_number,
@@ -34,6 +35,10 @@ _CONNECTORS = frozenset({"and", "or", "plus", "with", "the"})
 _RELEASE_WORDS = frozenset(
     p for event in ("premiere", "return", "finale") for p in EVENTS[event] if " " not in p
 ) | {"airs", "air", "streams"}
+_HEDGES = frozenset(
+    "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
+)
+_NEGATIONS = frozenset("no not never t longer".split())
 _NETWORK_NOUNS = frozenset("special series drama comedy show original originals".split())
 _FILM = frozenset("movie film theaters theatres cinemas theatrical".split())
 _EPISODIC = frozenset(["episode", "episodes", "recap", "review", "recaps", "reviews"])
@@ -143,7 +148,9 @@ class Classifier:
             # A date with no event word is a release when it is a day ("Severance
             # (Jan. 17)"), or when the title gives the show, a season and the date ("X Season
             # 4 Checks In Next Summer"); "the best TV of 2026" or "hosts for November" are not.
-            if when is None or _episodic(text, own):
+            if when is None or _episodic(text, own) or _mentions_episodes(text):
+                return []
+            if when.precision == Precision.DAY and not _written_date(clues, date_token):
                 return []
             if when.precision != Precision.DAY and not _title_states(text, own, date_token):
                 return []
@@ -156,7 +163,10 @@ class Classifier:
             return []
         if _not_tv(text, own, date_token, event):
             return []
-        season = _season(text, own, clues)
+        others = {
+            i for m in mentions if m.show.title != show.title for i in range(m.first, m.last + 1)
+        }
+        season = _season(text, own, clues, others)
         platform = _platform(text, own, clues, platforms)
         parts = _parts(text, clues, published) if event in ("premiere", "return") else []
         releases = [("premiere" if n == 1 else "return", d) for n, d in parts] or [
@@ -227,8 +237,25 @@ def _assign(
                 group.append(other)
         return group
 
+    def object_of(event: Found) -> list[Mention]:
+        """A transitive verb right before a show is that show's, and the rest of a list's:
+        "CBS renews 'Matlock'", "ABC renews 'A', 'B' and 'C'"."""
+        phrase = " ".join(t.word for t in text.tokens[event.first : event.last + 1])
+        following = [m for m in mentions if 0 < m.first - event.last <= 2 and phrase in TRANSITIVE]
+        if following and all(
+            t.word in ("the", "a") for t in text.tokens[event.last + 1 : following[0].first]
+        ):
+            chain = following[:1]
+            for other in sorted(mentions, key=lambda m: m.first):
+                if other.first > chain[-1].last and _only_connectors(
+                    text, chain[-1].last, other.first
+                ):
+                    chain.append(other)
+            return chain
+        return nearest(event.first)
+
     for event in events:
-        for mention in nearest(event.first):
+        for mention in object_of(event):
             clues[mention.show.title].events.append((event.first < text.title_end, event))
     for found, token in dates:
         for mention in nearest(min(token, len(text.tokens) - 1)):
@@ -325,6 +352,8 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "starts filming"
     if text.in_question(event.first):
         return False  # "Is 'Severance' Renewed for Season 4?" states nothing
+    if set(before[-2:]) & _HEDGES:
+        return False  # "could return in 2027": talk, not news
     if event.label == "renewal" and set(before[-2:]) & {"not", "never", "no", "t"}:
         return False  # "won't return for another season"
     if phrase not in NEEDS_SEASON:
@@ -385,6 +414,8 @@ def _usable_dates(
             continue
         if mention.kind in RELATIVE_KINDS and not _release_verb_near(text, token):
             continue  # "HBO dropped the trailer on Friday": when the news happened
+        if _negated(text, token):
+            continue  # "no longer expects it this year"
         usable.append((mention.date, token, before))
     return usable
 
@@ -406,6 +437,18 @@ def _parts(text: Text, clues: _Clues, published: date) -> list[tuple[int, Releas
         if part is not None:
             found.setdefault(part, when)
     return sorted(found.items()) if len(found) > 1 else []
+
+
+def _negated(text: Text, token: int) -> bool:
+    """A negation shortly before the date, unless the date is what it waits for ("won't
+    premiere until 2027")."""
+    first, _ = text.sentence_of(token)
+    before = [t.word for t in text.tokens[max(first, token - 5) : token]]
+    return (
+        bool(set(before) & _NEGATIONS)
+        and text.tokens[token].word != "until"
+        and "until" not in before[-1:]
+    )
 
 
 def _release_verb_near(text: Text, token: int) -> bool:
@@ -435,6 +478,15 @@ def _title_states(text: Text, mentions: list[Mention], date_token: int | None) -
         m.first < text.title_end and season_number(text, m.last + 1, m.last + 3) is not None
         for m in mentions
     )
+
+
+def _mentions_episodes(text: Text) -> bool:
+    return any(t.word in ("episode", "crossover") for t in text.tokens)
+
+
+def _written_date(clues: _Clues, token: int | None) -> bool:
+    """The date was written as a date ("Jan. 17"), not as "Wednesday" or "tonight"."""
+    return any(t == token and found.kind in CALENDAR_KINDS for _, found, t in clues.dates)
 
 
 def _numbered_episode(text: Text, mentions: list[Mention]) -> bool:
@@ -469,7 +521,7 @@ def _not_tv(text: Text, mentions: list[Mention], date_token: int | None, event: 
     return any(near(m.last) & _FILM for m in mentions[:1])
 
 
-def _season(text: Text, mentions: list[Mention], clues: _Clues) -> int | None:
+def _season(text: Text, mentions: list[Mention], clues: _Clues, others: set[int]) -> int | None:
     """The season named next to the show, else next to what happens to it (never across
     a sentence end); or a number right after the name ("Survivor 50 finale")."""
     for mention in mentions:
@@ -487,7 +539,10 @@ def _season(text: Text, mentions: list[Mention], clues: _Clues) -> int | None:
     for first, last, anchor in windows:
         sentence_first, sentence_last = text.sentence_of(min(anchor, len(text.tokens) - 1))
         found = season_number(text, max(first, sentence_first), min(last, sentence_last))
-        if found is not None and found[0] is not None:
+        if found is None or found[0] is None:
+            continue
+        between = range(min(anchor, found[1]), max(anchor, found[1]) + 1)
+        if not others.intersection(between):  # never another show's "Season 3"
             return found[0]
     return None
 

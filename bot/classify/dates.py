@@ -48,15 +48,17 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "weekday",
         re.compile(
-            rf"\b(?P<which>this|next|on|this coming|{RELEASE_VERB})\s+(?P<weekday>{WEEKDAY})"
-            rf"(?!,?\s+{MONTH})",
+            rf"\b(?P<which>this|next|on|this coming|{RELEASE_VERB}|season|finale|premiere)\s+"
+            rf"(?P<weekday>{WEEKDAY})"
+            rf"(?!,?\s+{MONTH}|,?\s+\d)",
             re.IGNORECASE,
         ),
     ),
     (
         "holiday",
         re.compile(
-            r"\b(?P<holiday>christmas(?: day| eve)?|new year['’]?s (?:day|eve)"
+            r"\b(?:(?P<prep>on|for|by|until|this|before|after|over)\s+)?"
+            r"(?P<holiday>christmas(?: day| eve)?|new year['’]?s (?:day|eve)"
             r"|thanksgiving(?: day)?|halloween|valentine['’]?s day|(?:the )?fourth of july"
             r"|july 4th|boxing day)\b",
             re.IGNORECASE,
@@ -168,6 +170,8 @@ def _resolve(kind: str, match: re.Match[str], published: date) -> tuple[ReleaseD
             ahead = ahead + 7 if ahead < 7 - published.weekday() else ahead
         return _exact(published + timedelta(days=ahead)), True
     if kind == "holiday":
+        if not groups["prep"]:
+            return None  # "the Christmas episode": a description, not a date
         return _holiday(groups["holiday"].lower(), published), True
     if kind == "month_year":
         return ReleaseDate(

@@ -134,6 +134,10 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "last episode",
         "series finale",
         "season finale",
+        "closes out",
+        "wraps its",
+        "wraps up",
+        "concludes its",
     ),
     "return": (
         "returns",
@@ -211,6 +215,11 @@ EXPLAINER = (
     "everything we know", "what we know", "explained", "how to watch", "recap", "review",
     "release date cast", "when does", "when will", "where to watch", "is it",
 )  # fmt: skip
+# Verbs whose object is the show written right after them ("CBS renews 'Matlock'").
+TRANSITIVE = frozenset(
+    {"renews", "cancels", "axes", "scraps", "greenlights", "picks up", "orders a",
+     "orders season", "sets", "delays", "postpones", "pushes", "moves"}
+)  # fmt: skip
 EVENT_PRIORITY = ("date_change", "cancellation", "renewal", "finale", "return", "premiere")
 # Words just before a date that make it something other than a release date: the event is
 # past ("premiered Nov. 20"), the date is when news broke ("confirmed on Tuesday"), or it
@@ -224,7 +233,7 @@ NOT_A_RELEASE_DATE = frozenset(
 NOT_TV = frozenset(
     "movie film films theaters theatres theatrical cinemas box festival sundance tiff sxsw "
     "cannes berlinale venice comic con emmys emmy golden globes oscars awards ceremony "
-    "nominations tour album concert book novel game".split()
+    "nominations tour album concert book novel game blu ray dvd physical".split()
 )
 
 _ORDINALS = {
