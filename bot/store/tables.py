@@ -11,7 +11,7 @@ from bot.store.types import UTCDateTime
 
 # The Alembic revision these tables describe: bump it with every new revision (a test
 # checks it), so start-up can tell "already migrated" without loading Alembic.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 # Named constraints let Alembic's batch mode (SQLite) find them again when altering tables.
 SQLModel.metadata.naming_convention = {
@@ -199,6 +199,16 @@ class GuildSettings(SQLModel, table=True):
     events_enabled: bool = False
     admin_channel_id: int | None = _snowflake(nullable=True)
     updated_at: datetime = _created()
+
+
+class Digest(SQLModel, table=True):
+    """A channel's weekly digest: its local weekday (0 = Monday) and time."""
+
+    channel_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    guild_id: int = _snowflake(index=True)
+    weekday: int
+    at: time
+    created_at: datetime = _created()
 
 
 class Outbox(SQLModel, table=True):
