@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot.domain.calendar import Change, Known, decide, release_kind
@@ -121,6 +121,16 @@ class ReleaseRepo:
                 r[1].title,
             ),
         )
+
+    def of_show(self, show_id: int, today: date) -> list[Release]:
+        """The show's releases still ahead (or undated), soonest first."""
+        query = select(Release).where(
+            Release.show_id == show_id,
+            col(Release.kind).in_([ReleaseKind.PREMIERE, ReleaseKind.RETURN, ReleaseKind.FINALE]),
+            or_(col(Release.window_end).is_(None), col(Release.window_end) >= today),
+        )
+        rows = self.session.exec(query).all()
+        return sorted(rows, key=lambda r: (r.window_start is None, r.window_start or today))
 
     def history(self, release_id: int) -> list[ReleaseChange]:
         """The release's date changes, oldest first."""

@@ -1,0 +1,2 @@
+"""The Discord edge: the client, slash commands, rendering and delivery. The only package
+that imports discord."""

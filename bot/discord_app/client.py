@@ -1,0 +1,54 @@
+"""The discord.py client: minimal intents, no mentions by default, one error handler."""
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config.schema import Defaults
+from bot.discord_app.cogs.follows import Follows, UserError
+from bot.store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+class PremiereBot(commands.Bot):
+    def __init__(self, store: Store, defaults: Defaults) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # no privileged intents: the bot reads no messages
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),  # a title with @everyone pings nobody
+        )
+        self.store = store
+        self.defaults = defaults
+        self.tree.error(self.on_app_command_error)
+
+    async def setup_hook(self) -> None:
+        # Cogs and jobs start here, once per process; on_ready fires again on every reconnect.
+        await self.add_cog(Follows(self.store))
+        await self.tree.sync()
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Users get a short, specific message; the log gets the traceback."""
+        if isinstance(error, UserError):
+            message = str(error)
+        elif isinstance(error, app_commands.MissingPermissions):
+            message = "You need the Manage Server permission for that."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            message = "That command works in a server, not in direct messages."
+        else:
+            log.error(
+                "command failed command=%s",
+                getattr(interaction.command, "name", "?"),
+                exc_info=error,
+            )
+            message = "Something went wrong on my side; it has been logged."
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)

@@ -1,0 +1,1 @@
+"""Slash-command cogs: thin, they parse, call the core, render and reply."""

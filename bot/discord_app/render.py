@@ -1,0 +1,74 @@
+"""Outbox payloads and calendar facts as Discord shows them."""
+
+from datetime import datetime
+from typing import Any
+
+import discord
+
+from bot.domain.dates import ReleaseDate
+from bot.notify.plan import date_fields
+
+TITLE_LIMIT, DESCRIPTION_LIMIT = 256, 4096
+_COLOURS = {"alert": 0x5865F2, "change": 0xFEE75C, "countdown": 0x57F287, "digest": 0xEB459E}
+
+
+def when(fields: dict[str, Any] | None) -> str:
+    """A date for a reader: Discord timestamps for exact days, words otherwise."""
+    if not fields:
+        return "no date yet"
+    if "timestamp" in fields:
+        stamp = fields["timestamp"]
+        return f"<t:{stamp}:D> (<t:{stamp}:R>)"
+    return str(fields.get("text") or "TBA")
+
+
+def release_when(value: str | None) -> str:
+    return when(date_fields(ReleaseDate.parse(value))) if value else "no date yet"
+
+
+def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
+    """The embed for a queued post. Its footer carries the nonce so that a copy already
+    posted can be found again after a crash."""
+    kind = payload.get("kind", "alert")
+    card = discord.Embed(colour=_COLOURS.get(kind, 0x5865F2))
+    if kind in ("alert", "change"):
+        card.title = _cut(payload["headline"], TITLE_LIMIT)
+        if payload.get("url"):
+            card.url = payload["url"]
+        lines = []
+        if payload.get("title") and payload["title"] != payload["headline"]:
+            lines.append(f"**{payload['title']}**")
+        if payload.get("excerpt"):
+            lines.append(payload["excerpt"])
+        card.description = _cut("\n".join(lines), DESCRIPTION_LIMIT) or None
+        if payload.get("date"):
+            card.add_field(name="Date", value=when(payload["date"]))
+        if payload.get("platform"):
+            card.add_field(name="Where", value=payload["platform"])
+        if payload.get("source"):
+            published = payload.get("published")
+            stamp = (
+                f" · <t:{int(datetime.fromisoformat(published).timestamp())}:f>"
+                if published
+                else ""
+            )
+            card.add_field(name="Source", value=f"{payload['source']}{stamp}", inline=False)
+    elif kind == "countdown":
+        card.title = "Countdown"
+        card.description = _cut(
+            "\n".join(f"• {item['text']}" for item in payload["items"]), DESCRIPTION_LIMIT
+        )
+    elif kind == "digest":
+        card.title = "This week's premieres"
+        exact = [f"• {item['text']} - {when(item['date'])}" for item in payload["exact"]]
+        later = [f"• {item['text']} - {when(item['date'])}" for item in payload["approximate"]]
+        parts = exact or ["Nothing dated in the next two weeks."]
+        if later:
+            parts += ["", "**Coming later**", *later]
+        card.description = _cut("\n".join(parts), DESCRIPTION_LIMIT)
+    card.set_footer(text=f"premiere-bot · ref:{nonce}")
+    return card
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

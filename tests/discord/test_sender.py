@@ -1,0 +1,96 @@
+"""Posts from the outbox arriving in Discord channels through the real client."""
+
+from datetime import UTC, datetime
+
+from bot.discord_app.sender import DiscordSender
+from bot.domain.dates import ReleaseDate
+from bot.notify.delivery import Delivery
+from bot.notify.plan import date_fields
+from bot.notify.sender import nonce_for
+from bot.store.db import Store
+from bot.store.outbox import NewPost, OutboxRepo
+from bot.store.tables import Outbox
+
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+
+
+def alert(channel_id: int, key: str = "alert:1:fact", title: str = "Picard returns") -> NewPost:
+    payload = {
+        "kind": "alert",
+        "headline": "Picard S2 returns Mar 3 on Paramount+",
+        "title": title,
+        "url": "https://news.example/picard",
+        "source": "TVLine",
+        "published": NOW.isoformat(),
+        "excerpt": "The crew reunites.",
+        "date": date_fields(ReleaseDate.parse("2027-03-03")),
+        "platform": "Paramount+",
+        "role_id": None,
+    }
+    return NewPost(key, 1, channel_id, "alert", payload)
+
+
+def queue(store: Store, *posts: NewPost) -> list[int]:
+    with store.session() as session:
+        return OutboxRepo(session).enqueue(list(posts), NOW)
+
+
+def status(store: Store, post_id: int) -> Outbox:
+    with store.session() as session:
+        row = session.get(Outbox, post_id)
+        assert row is not None
+        return row
+
+
+async def test_an_alert_arrives_as_an_embed_with_timestamps(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    [post_id] = queue(bot_store, alert(channel.id))
+    report = await Delivery(
+        bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: NOW
+    ).run_once()
+    assert report.sent == 1
+    message = channel.last_message
+    [card] = message.embeds
+    assert card.title == "Picard S2 returns Mar 3 on Paramount+"
+    assert card.url == "https://news.example/picard"
+    stamp = int(datetime(2027, 3, 3, 12, tzinfo=UTC).timestamp())
+    assert card.fields[0].value == f"<t:{stamp}:D> (<t:{stamp}:R>)"
+    assert card.footer.text.endswith(f"ref:{nonce_for('alert:1:fact')}")
+    assert status(bot_store, post_id).message_id == message.id
+
+
+async def test_everyone_in_a_title_pings_nobody(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    queue(bot_store, alert(channel.id, title="@everyone Picard is back"))
+    await Delivery(
+        bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: NOW
+    ).run_once()
+    message = channel.last_message
+    assert not message.mention_everyone and message.mentions == [] and message.role_mentions == []
+    assert "@everyone" in message.embeds[0].description
+
+
+async def test_server_errors_are_retried_and_lost_channels_fail(
+    simcord_env, bot_store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("tv")
+    [retried] = queue(bot_store, alert(channel.id, key="a"))
+    simcord_env.inject_error("POST", f"/channels/{channel.id}/messages", status=500)
+    delivery = Delivery(bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: NOW)
+    report = await delivery.run_once()
+    assert (report.sent, report.retried) == (0, 1)
+    assert status(bot_store, retried).status == "pending" and channel.last_message is None
+
+    [lost] = queue(bot_store, alert(999_999_999, key="b"))
+    report = await delivery.run_once()
+    assert report.failed == 1 and status(bot_store, lost).status == "failed"
+
+
+async def test_already_sent_finds_the_earlier_copy(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    sender = DiscordSender(simcord_env.bot)
+    payload = alert(channel.id).payload
+    first = await sender.send(channel.id, payload, nonce_for("alert:1:fact"))
+    assert await sender.already_sent(channel.id, nonce_for("alert:1:fact")) == first
+    assert await sender.already_sent(channel.id, nonce_for("something else")) is None
