@@ -53,9 +53,17 @@ class Entry:
         )
 
 
-def entries(releases: ReleaseRepo, today: date, days: int, *, followed_only: bool) -> list[Entry]:
+def entries(
+    releases: ReleaseRepo,
+    today: date,
+    days: int,
+    *,
+    followed_only: bool,
+    guild_id: int | None = None,
+) -> list[Entry]:
     """Releases from today to `days` ahead, exact dates first, approximate ones after."""
-    rows = releases.upcoming(today, today + timedelta(days=days), followed_only=followed_only)
+    end = today + timedelta(days=days)
+    rows = releases.upcoming(today, end, followed_only=followed_only, guild_id=guild_id)
     result = []
     for release, show in rows:
         assert release.id is not None

@@ -7,7 +7,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config.schema import Defaults
-from bot.discord_app.cogs.follows import Follows, UserError
+from bot.discord_app.cogs.calendar import Calendar
+from bot.discord_app.cogs.common import UserError
+from bot.discord_app.cogs.follows import Follows
 from bot.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ class PremiereBot(commands.Bot):
     async def setup_hook(self) -> None:
         # Cogs and jobs start here, once per process; on_ready fires again on every reconnect.
         await self.add_cog(Follows(self.store))
+        await self.add_cog(Calendar(self.store))
         await self.tree.sync()
 
     async def on_app_command_error(

@@ -95,7 +95,7 @@ class ReleaseRepo:
         return Applied(release.id, decision.change, old, decision.date, history_id)
 
     def upcoming(
-        self, start: date, end: date, *, followed_only: bool
+        self, start: date, end: date, *, followed_only: bool, guild_id: int | None = None
     ) -> list[tuple[Release, Show]]:
         """Dated releases that may fall between `start` and `end`, by their first possible day."""
         query = (
@@ -109,8 +109,11 @@ class ReleaseRepo:
                 col(Release.window_start) <= end,
             )
         )
-        if followed_only:
-            query = query.where(col(Release.show_id).in_(select(Follow.show_id)))
+        if followed_only or guild_id is not None:
+            followed = select(Follow.show_id)
+            if guild_id is not None:
+                followed = followed.where(Follow.guild_id == guild_id)
+            query = query.where(col(Release.show_id).in_(followed))
         rows = self.session.exec(query).all()
         ranks = list(Precision)
         return sorted(
@@ -121,6 +124,11 @@ class ReleaseRepo:
                 r[1].title,
             ),
         )
+
+    def all_of_show(self, show_id: int) -> list[Release]:
+        """Every release of the show, the calendar's and the news's, by season then kind."""
+        query = select(Release).where(Release.show_id == show_id)
+        return list(self.session.exec(query.order_by(col(Release.season), col(Release.kind))).all())
 
     def of_show(self, show_id: int, today: date) -> list[Release]:
         """The show's releases still ahead (or undated), soonest first."""

@@ -33,3 +33,39 @@ def bot_store(db_url: str) -> Iterator[Store]:
 @pytest.fixture
 def simcord_bot(bot_store: Store) -> PremiereBot:
     return PremiereBot(bot_store, CONFIG.defaults)
+
+
+def add_release(store: Store, show: str, value: str, *, season: int = 2, event: str = "premiere",
+                platform: str | None = "Paramount+") -> None:  # fmt: skip
+    """A release learnt from a story of a source, as the news would give it."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from bot.domain.dates import ReleaseDate
+    from bot.store.releases import NewFact, ReleaseRepo
+    from bot.store.shows import ShowRepo
+    from bot.store.tables import Source, Story
+
+    with store.session() as session:
+        found = ShowRepo(session).find(show)
+        assert found is not None and found.id is not None
+        source = session.get(Source, 1) or Source(
+            name="TVLine", url="https://tvline.example/", interval_seconds=900
+        )
+        session.add(source)
+        session.flush()
+        count = len(session.exec(select(Story)).all())
+        story = Story(
+            source_id=source.id or 0,
+            key=f"k{count}",
+            fingerprint=f"f{count}",
+            title=f"{show} news",
+            url=f"https://tvline.example/{count}",
+            published_at=utcnow() - timedelta(hours=1),
+        )
+        session.add(story)
+        session.flush()
+        fact = NewFact(found.id, season, event, ReleaseDate.parse(value), platform, story.id or 0,
+                       source.id or 0, story.published_at)  # fmt: skip
+        ReleaseRepo(session).apply(fact)

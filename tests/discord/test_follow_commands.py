@@ -4,7 +4,7 @@ import discord
 from simcord import assert_error
 from sqlmodel import select
 
-from bot.discord_app.cogs.follows import UserError
+from bot.discord_app.cogs.common import UserError
 from bot.store.db import Store
 from bot.store.tables import Follow, Show
 

@@ -8,23 +8,18 @@ from discord import app_commands
 from discord.ext import commands
 from sqlmodel import Session
 
+from bot.discord_app.cogs.common import UserError, catalogue_choices, title_of
 from bot.discord_app.render import release_when
-from bot.domain.names import fold
 from bot.store.db import Store
 from bot.store.follows import FollowRepo, NewFollow
 from bot.store.releases import ReleaseRepo
 from bot.store.shows import ShowRepo
 
-NAME_LIMIT = 100
 NEEDED = (
     ("view_channel", "View Channel"),
     ("send_messages", "Send Messages"),
     ("embed_links", "Embed Links"),
 )
-
-
-class UserError(app_commands.AppCommandError):
-    """Something the user can fix; shown to them as it is, ephemerally."""
 
 
 class Follows(commands.Cog):
@@ -40,7 +35,7 @@ class Follows(commands.Cog):
         show: str,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        title = _title(show)
+        title = title_of(show)
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel) or interaction.guild is None:
             raise UserError("Follow a show from a text channel of a server.")
@@ -51,17 +46,16 @@ class Follows(commands.Cog):
             with self.store.session() as session:
                 found, created = ShowRepo(session).add(title)
                 assert found.id is not None
-                _, new = FollowRepo(session).follow(
-                    NewFollow(guild_id, target.id, found.id, user_id)
-                )
-                return found.title, created, new, _next_date(session, found.id)
+                follow = NewFollow(guild_id, target.id, found.id, user_id)
+                _, new = FollowRepo(session).follow(follow)
+                return found.title, created, new, next_date(session, found.id)
 
-        name, created, new, next_date = await asyncio.to_thread(record)
+        name, created, new, when = await asyncio.to_thread(record)
         lines = [
             f"Following **{name}** in {target.mention}."
             if new
             else f"{target.mention} already follows **{name}**.",
-            f"Next: {next_date}." if next_date else "No date yet: you'll hear when there is one.",
+            f"Next: {when}." if when else "No date yet: you'll hear when there is one.",
         ]
         if created:
             lines.append("I didn't know this show, so I've added it to the catalogue.")
@@ -75,20 +69,16 @@ class Follows(commands.Cog):
         show: str,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        title = _title(show)
+        title = title_of(show)
         target = channel or interaction.channel
         assert target is not None
 
         def remove() -> str | None:
             with self.store.session() as session:
                 found = ShowRepo(session).find(title)
-                if (
-                    found is None
-                    or found.id is None
-                    or not FollowRepo(session).unfollow(target.id, found.id)
-                ):
+                if found is None or found.id is None:
                     return None
-                return found.title
+                return found.title if FollowRepo(session).unfollow(target.id, found.id) else None
 
         removed = await asyncio.to_thread(remove)
         if removed is None:
@@ -112,7 +102,7 @@ class Follows(commands.Cog):
         def listing() -> list[str]:
             with self.store.session() as session:
                 return [
-                    f"• **{show.title}** - {_next_date(session, show.id or 0) or 'no date yet'}"
+                    f"• **{show.title}** - {next_date(session, show.id or 0) or 'no date yet'}"
                     for _, show in FollowRepo(session).in_channel(target.id)
                 ]
 
@@ -129,43 +119,20 @@ class Follows(commands.Cog):
     async def show_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        typed = fold(current)
-
-        def names() -> list[str]:
-            with self.store.session() as session:
-                titles = [show.title for show, _ in ShowRepo(session).catalogue()]
-            starts = [t for t in titles if fold(t).startswith(typed)]
-            inside = [t for t in titles if typed in fold(t) and t not in starts]
-            return (starts + inside)[:25]
-
-        return [app_commands.Choice(name=n, value=n) for n in await asyncio.to_thread(names)]
+        return await catalogue_choices(self.store, current)
 
 
-def _title(show: str) -> str:
-    title = show.strip()
-    if not title:
-        raise UserError("Give the show's title.")
-    if len(title) > NAME_LIMIT:
-        raise UserError(
-            f"That name is {len(title)} characters long; show titles are at most {NAME_LIMIT}."
-        )
-    return title
+def next_date(session: Session, show_id: int) -> str | None:
+    """The show's next known release date as readers see it, if any."""
+    for release in ReleaseRepo(session).of_show(show_id, datetime.now(UTC).date()):
+        return release_when(release.date_value)
+    return None
 
 
 def _can_post(channel: discord.TextChannel) -> None:
-    missing = [
-        label
-        for name, label in NEEDED
-        if not getattr(channel.permissions_for(channel.guild.me), name)
-    ]
+    me = channel.guild.me
+    missing = [label for name, label in NEEDED if not getattr(channel.permissions_for(me), name)]
     if missing:
         raise UserError(
             f"I can't post in {channel.mention}: I'm missing {', '.join(missing)} there."
         )
-
-
-def _next_date(session: Session, show_id: int) -> str | None:
-    today = datetime.now(UTC).date()
-    for release in ReleaseRepo(session).of_show(show_id, today):
-        return release_when(release.date_value)
-    return None
