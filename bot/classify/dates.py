@@ -24,6 +24,7 @@ _SEASON_WORDS = {"spring": "spring", "summer": "summer", "fall": "fall", "autumn
                  "winter": "winter"}  # fmt: skip
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"\b(?P<y>20\d\d)-(?P<m>\d{2})-(?P<d>\d{2})\b")),
     (
         "month_day",
         re.compile(
@@ -115,7 +116,9 @@ _PARTS = {"early": "early", "beginning of": "early", "start of": "early", "mid":
           "late": "late", "later": "late", "end of": "late"}  # fmt: skip
 
 
-CALENDAR_KINDS = frozenset({"month_day", "day_month", "numeric", "month_year"})  # written as a date
+CALENDAR_KINDS = frozenset(
+    {"iso", "month_day", "day_month", "numeric", "month_year"}
+)  # written as a date
 # Dates that read as "when the news happened" unless a release verb stands beside them.
 RELATIVE_KINDS = frozenset({"weekday", "relative_day"})
 
@@ -148,6 +151,8 @@ def find_dates(text: str, published: date) -> list[DateMention]:
 
 def _resolve(kind: str, match: re.Match[str], published: date) -> tuple[ReleaseDate, bool] | None:
     groups = match.groupdict()
+    if kind == "iso":
+        return _day(published, int(groups["m"]), int(groups["d"]), int(groups["y"]))
     if kind in ("month_day", "day_month", "numeric"):
         if kind in ("month_day", "day_month"):
             month, day, year = (

@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config.schema import Defaults
+from bot.discord_app.cogs.admin import Admin
 from bot.discord_app.cogs.calendar import Calendar
 from bot.discord_app.cogs.common import UserError
 from bot.discord_app.cogs.follows import Follows
@@ -32,6 +33,7 @@ class PremiereBot(commands.Bot):
         # Cogs and jobs start here, once per process; on_ready fires again on every reconnect.
         await self.add_cog(Follows(self.store))
         await self.add_cog(Calendar(self.store))
+        await self.add_cog(Admin(self.store, self.defaults))
         await self.tree.sync()
 
     async def on_app_command_error(

@@ -94,6 +94,57 @@ class ReleaseRepo:
         self.session.flush()
         return Applied(release.id, decision.change, old, decision.date, history_id)
 
+    def set_manual(
+        self, show_id: int, season: int, when: ReleaseDate, platform: str | None
+    ) -> Applied:
+        """A date entered by hand (/premiere set): it wins over news until cleared."""
+        release = self.session.exec(
+            select(Release).where(
+                Release.show_id == show_id,
+                Release.season == season,
+                Release.kind == ReleaseKind.PREMIERE,
+            )
+        ).first()
+        old = ReleaseDate.parse(release.date_value) if release else None
+        if release is None:
+            release = Release(show_id=show_id, season=season, kind=ReleaseKind.PREMIERE)
+            self.session.add(release)
+        self._set_date(release, when, utcnow())
+        release.manual, release.status = True, ReleaseStatus.CONFIRMED
+        if platform:
+            release.platform = platform
+        self.session.flush()
+        assert release.id is not None
+        history_id = None
+        if old is not None and old != when:
+            change = ReleaseChange(
+                release_id=release.id,
+                old_value=old.value,
+                old_precision=old.precision,
+                new_value=when.value,
+                new_precision=when.precision,
+                reason="manual",
+            )
+            self.session.add(change)
+            self.session.flush()
+            history_id = change.id
+        kind = Change.NEW if old is None else Change.MOVED if history_id else Change.SAME
+        return Applied(release.id, kind, old, when, history_id)
+
+    def clear_manual(self, show_id: int, season: int) -> bool:
+        """Lets news update the release again; False when nothing was entered by hand."""
+        release = self.session.exec(
+            select(Release).where(
+                Release.show_id == show_id, Release.season == season, col(Release.manual).is_(True)
+            )
+        ).first()
+        if release is None:
+            return False
+        release.manual = False
+        release.status = self._status(release)
+        self.session.flush()
+        return True
+
     def upcoming(
         self, start: date, end: date, *, followed_only: bool, guild_id: int | None = None
     ) -> list[tuple[Release, Show]]:

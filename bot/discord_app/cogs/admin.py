@@ -1,0 +1,197 @@
+"""Commands for people with Manage Server: manual dates, server settings, feed health."""
+
+import asyncio
+import re
+import zoneinfo
+from datetime import UTC, date, datetime, time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.classify.dates import find_dates
+from bot.config.schema import Defaults
+from bot.discord_app.cogs.common import UserError, catalogue_choices, title_of
+from bot.discord_app.render import release_when
+from bot.domain.dates import ReleaseDate
+from bot.domain.polling import is_broken
+from bot.domain.release import AlertMode
+from bot.store.db import Store
+from bot.store.guilds import GuildSettingsRepo
+from bot.store.releases import ReleaseRepo
+from bot.store.shows import ShowRepo
+from bot.store.sources import SourceRepo
+
+_ZONES = sorted(zoneinfo.available_timezones())
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
+
+
+class Admin(commands.Cog):
+    premiere = app_commands.Group(
+        name="premiere",
+        description="Enter release dates by hand (news never overrides them)",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+    settings = app_commands.Group(
+        name="settings",
+        description="This server's time zone, countdown hour, alert mode and events",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+    feeds = app_commands.Group(
+        name="feeds",
+        description="The news sources the bot reads",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    def __init__(self, store: Store, defaults: Defaults) -> None:
+        self.store = store
+        self.defaults = defaults
+
+    @premiere.command(name="set", description="Set a season's premiere date by hand")
+    @app_commands.describe(date="e.g. 2027-03-03, March 3 2027, March 2027, fall 2027")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def premiere_set(
+        self,
+        interaction: discord.Interaction,
+        show: str,
+        season: app_commands.Range[int, 1, 99],
+        date: str,
+        platform: str | None = None,
+    ) -> None:
+        title = title_of(show)
+        today = datetime.now(UTC).date()
+        when = _read_date(date, today)
+        window = when.window()
+        if window is None or window[1] < today:
+            raise UserError(f"{release_when(when.value)} has already passed.")
+
+        def record() -> str:
+            with self.store.session() as session:
+                known, _ = ShowRepo(session).add(title)
+                assert known.id is not None
+                ReleaseRepo(session).set_manual(known.id, season, when, platform)
+                return known.title
+
+        name = await asyncio.to_thread(record)
+        where = f" on {platform}" if platform else ""
+        await interaction.response.send_message(
+            f"**{name}** season {season} premieres {release_when(when.value)}{where} (set by hand)."
+        )
+
+    @premiere.command(name="clear", description="Let the news update a season's date again")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def premiere_clear(
+        self, interaction: discord.Interaction, show: str, season: app_commands.Range[int, 1, 99]
+    ) -> None:
+        title = title_of(show)
+
+        def clear() -> bool:
+            with self.store.session() as session:
+                known = ShowRepo(session).find(title)
+                return bool(
+                    known and known.id and ReleaseRepo(session).clear_manual(known.id, season)
+                )
+
+        if not await asyncio.to_thread(clear):
+            raise UserError(f"No date was set by hand for **{title}** season {season}.")
+        await interaction.response.send_message(
+            f"**{title}** season {season} follows the news again."
+        )
+
+    @settings.command(name="timezone", description="The time zone of this server's countdowns")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def set_timezone(self, interaction: discord.Interaction, zone: str) -> None:
+        if zone not in _ZONES:
+            raise UserError(
+                f"{zone!r} is not a time zone I know; pick one from the list (e.g. Europe/London)."
+            )
+        await self._update(interaction, f"Countdowns now use {zone}.", timezone=zone)
+
+    @set_timezone.autocomplete("zone")
+    async def zone_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.lower().replace(" ", "_")
+        return [app_commands.Choice(name=z, value=z) for z in _ZONES if typed in z.lower()][:25]
+
+    @settings.command(
+        name="countdown-hour", description="The local time of the daily countdown (e.g. 9 or 18:30)"
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def set_countdown_hour(self, interaction: discord.Interaction, at: str) -> None:
+        match = _CLOCK.match(at.strip())
+        if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
+            raise UserError(f"{at!r} is not a time of day; write e.g. 9 or 18:30.")
+        clock = time(int(match[1]), int(match[2] or 0))
+        await self._update(
+            interaction, f"Countdowns now post at {clock:%H:%M}.", countdown_time=clock
+        )
+
+    @settings.command(name="mode", description="Alert on all news, or only on stories with dates")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def set_mode(self, interaction: discord.Interaction, mode: AlertMode) -> None:
+        await self._update(interaction, f"Alert mode: {mode.value}.", alert_mode=mode.value)
+
+    @settings.command(name="events", description="Create Discord scheduled events for exact dates")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def set_events(self, interaction: discord.Interaction, enabled: bool) -> None:
+        state = "on" if enabled else "off"
+        await self._update(interaction, f"Scheduled events are {state}.", events_enabled=enabled)
+
+    @feeds.command(name="status", description="Each source with its last success and last error")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def feeds_status(self, interaction: discord.Interaction) -> None:
+        now = datetime.now(UTC)
+
+        def lines() -> list[str]:
+            with self.store.session() as session:
+                rows = []
+                for source in SourceRepo(session).all():
+                    if not source.enabled:
+                        state = f"off ({source.disabled_reason})"
+                    elif is_broken(source.failing_since, now):
+                        state = f"BROKEN: {source.last_error}"
+                    elif source.last_error:
+                        state = f"failing ({source.consecutive_failures}x): {source.last_error}"
+                    else:
+                        state = "ok"
+                    seen = source.last_success_at
+                    last = f"<t:{int(seen.timestamp())}:R>" if seen else "never"
+                    rows.append(f"• **{source.name}** - {state} · last success {last}")
+                return rows
+
+        rows = await asyncio.to_thread(lines)
+        text = "\n".join(rows) or "No sources: add some to feeds.yaml."
+        await interaction.response.send_message(text[:2000], ephemeral=True)
+
+    @premiere_set.autocomplete("show")
+    @premiere_clear.autocomplete("show")
+    async def show_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await catalogue_choices(self.store, current)
+
+    async def _update(
+        self, interaction: discord.Interaction, reply: str, **choices: object
+    ) -> None:
+        assert interaction.guild is not None
+        guild_id = interaction.guild.id
+
+        def save() -> None:
+            with self.store.session() as session:
+                GuildSettingsRepo(session).update(guild_id, **choices)
+
+        await asyncio.to_thread(save)
+        await interaction.response.send_message(reply)
+
+
+def _read_date(text: str, today: date) -> ReleaseDate:
+    """One date and nothing else: "2027-03-03", "March 3, 2027", "March 2027", "fall 2027"."""
+    found = find_dates(text, today)
+    rest = text[: found[0].start] + text[found[0].end :] if len(found) == 1 else text
+    if len(found) != 1 or rest.strip(" ,.-"):
+        raise UserError(f"I can't read {text!r} as a date; try 2027-03-03 or March 3, 2027.")
+    return found[0].date
