@@ -1,5 +1,8 @@
 """The discord.py client: minimal intents, no mentions by default, one error handler."""
 
+import asyncio
+import hashlib
+import json
 import logging
 
 import discord
@@ -12,8 +15,10 @@ from bot.discord_app.cogs.calendar import Calendar
 from bot.discord_app.cogs.common import UserError
 from bot.discord_app.cogs.follows import Follows
 from bot.store.db import Store
+from bot.store.state import StateRepo
 
 log = logging.getLogger(__name__)
+COMMANDS_KEY = "slash_commands_sha256"
 
 
 class PremiereBot(commands.Bot):
@@ -34,7 +39,29 @@ class PremiereBot(commands.Bot):
         await self.add_cog(Follows(self.store))
         await self.add_cog(Calendar(self.store))
         await self.add_cog(Admin(self.store, self.defaults))
+        await self.sync_commands()
+
+    async def sync_commands(self) -> bool:
+        """Syncs the slash commands only when they changed since the last sync: Discord
+        limits how often a bot may rewrite them. Returns whether it synced."""
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+        def stored() -> str | None:
+            with self.store.session() as session:
+                return StateRepo(session).get(COMMANDS_KEY)
+
+        if await asyncio.to_thread(stored) == digest:
+            return False
         await self.tree.sync()
+
+        def remember() -> None:
+            with self.store.session() as session:
+                StateRepo(session).set(COMMANDS_KEY, digest)
+
+        await asyncio.to_thread(remember)
+        log.info("slash commands synced commands=%d", len(payload))
+        return True
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

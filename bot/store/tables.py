@@ -11,7 +11,7 @@ from bot.store.types import UTCDateTime
 
 # The Alembic revision these tables describe: bump it with every new revision (a test
 # checks it), so start-up can tell "already migrated" without loading Alembic.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 # Named constraints let Alembic's batch mode (SQLite) find them again when altering tables.
 SQLModel.metadata.naming_convention = {
@@ -209,6 +209,16 @@ class Digest(SQLModel, table=True):
     weekday: int
     at: time
     created_at: datetime = _created()
+
+
+class BotState(SQLModel, table=True):
+    """Small facts the bot keeps between runs (e.g. the hash of the synced command set)."""
+
+    __tablename__ = "bot_state"
+
+    key: str = Field(max_length=100, primary_key=True)
+    value: str = Field(sa_type=Text)
+    updated_at: datetime = _created()
 
 
 class Outbox(SQLModel, table=True):
