@@ -287,10 +287,50 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     store = _open_store(settings) if config else None
     if config is None or store is None:
         return EXIT_INVALID
+    if args.console:
+        import asyncio
+
+        return asyncio.run(_console(store, config))
     store.close()
-    print("premiere-bot run: the bot itself is not implemented yet (poll, classify and "
-          "calendar work)", file=sys.stderr)  # fmt: skip
+    print("premiere-bot run: the Discord connection is not implemented yet; "
+          "`run --console` runs everything else", file=sys.stderr)  # fmt: skip
     return EXIT_USAGE
+
+
+async def _console(store: "Store", config: "FeedsConfig") -> int:
+    """Everything but Discord: polls, classifies, and prints each post as it would appear."""
+    import asyncio
+    import signal
+    from datetime import UTC, datetime
+
+    from bot.feeds.fetch import Fetcher
+    from bot.feeds.parsing_pool import ParsingPool
+    from bot.notify.console import ConsoleSender
+    from bot.scheduling import build_scheduler
+    from bot.service import Service
+    from bot.store.sync import apply_config
+
+    with store.session() as session:
+        apply_config(session, config, datetime.now(UTC))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    parsers = ParsingPool()
+    try:
+        async with Fetcher.open() as fetcher:
+            sender = ConsoleSender(sys.stdout)
+            service = Service(store, config, sender, fetcher, parsers, worker="console")
+            scheduler = build_scheduler(service)
+            scheduler.start()
+            log.info("running in console mode; Ctrl-C stops")
+            await stop.wait()
+            scheduler.shutdown(wait=False)
+    finally:
+        parsers.close()
+        store.close()
+    log.info("stopped")
+    return EXIT_OK
 
 
 def _first_line(error: BaseException) -> str:

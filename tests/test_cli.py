@@ -105,8 +105,8 @@ def test_run_without_a_token_says_how_to_set_it(tmp_path: Path) -> None:
 
 def test_run_migrates_a_fresh_database(tmp_path: Path) -> None:
     database = tmp_path / "fresh.db"
-    result = _run("run", "--console", "--config", str(REPO / "feeds.yaml"), cwd=tmp_path,
-                  env={"DATABASE_URL": f"sqlite:///{database}"})  # fmt: skip
+    env = {"DATABASE_URL": f"sqlite:///{database}", "DISCORD_TOKEN": "not-a-real-token"}
+    result = _run("run", "--config", str(REPO / "feeds.yaml"), cwd=tmp_path, env=env)
     assert result.returncode == 2 and "not implemented yet" in result.stderr
     engine = make_engine(f"sqlite:///{database}")
     try:
