@@ -287,14 +287,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     store = _open_store(settings) if config else None
     if config is None or store is None:
         return EXIT_INVALID
-    if args.console:
-        import asyncio
+    import asyncio
 
+    if args.console:
         return asyncio.run(_console(store, config))
-    store.close()
-    print("premiere-bot run: the Discord connection is not implemented yet; "
-          "`run --console` runs everything else", file=sys.stderr)  # fmt: skip
-    return EXIT_USAGE
+    from bot.discord_app.runner import run_bot
+
+    return asyncio.run(run_bot(store, config, settings))
 
 
 async def _console(store: "Store", config: "FeedsConfig") -> int:

@@ -101,15 +101,3 @@ def test_run_without_a_token_says_how_to_set_it(tmp_path: Path) -> None:
     result = _run("run", "--config", str(REPO / "feeds.yaml"), cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert "DISCORD_TOKEN" in result.stderr and "--console" in result.stderr
-
-
-def test_run_migrates_a_fresh_database(tmp_path: Path) -> None:
-    database = tmp_path / "fresh.db"
-    env = {"DATABASE_URL": f"sqlite:///{database}", "DISCORD_TOKEN": "not-a-real-token"}
-    result = _run("run", "--config", str(REPO / "feeds.yaml"), cwd=tmp_path, env=env)
-    assert result.returncode == 2 and "not implemented yet" in result.stderr
-    engine = make_engine(f"sqlite:///{database}")
-    try:
-        assert "release" in inspect(engine).get_table_names()
-    finally:
-        engine.dispose()

@@ -4,8 +4,10 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 
 import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
@@ -21,8 +23,12 @@ log = logging.getLogger(__name__)
 COMMANDS_KEY = "slash_commands_sha256"
 
 
+# Builds the scheduled jobs once the client exists (they deliver through it).
+JobsFactory = Callable[["PremiereBot"], AsyncIOScheduler]
+
+
 class PremiereBot(commands.Bot):
-    def __init__(self, store: Store, defaults: Defaults) -> None:
+    def __init__(self, store: Store, defaults: Defaults, jobs: JobsFactory | None = None) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # no privileged intents: the bot reads no messages
         super().__init__(
@@ -32,6 +38,8 @@ class PremiereBot(commands.Bot):
         )
         self.store = store
         self.defaults = defaults
+        self._jobs = jobs
+        self.scheduler: AsyncIOScheduler | None = None
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -40,6 +48,14 @@ class PremiereBot(commands.Bot):
         await self.add_cog(Calendar(self.store))
         await self.add_cog(Admin(self.store, self.defaults))
         await self.sync_commands()
+        if self._jobs is not None:
+            self.scheduler = self._jobs(self)
+            self.scheduler.start()
+
+    async def close(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
 
     async def sync_commands(self) -> bool:
         """Syncs the slash commands only when they changed since the last sync: Discord

@@ -28,3 +28,36 @@ async def test_changed_commands_are_synced(simcord_env, bot_store: Store) -> Non
         StateRepo(session).set(COMMANDS_KEY, "an older command set")
     await simcord_env.restart_bot(PremiereBot(bot_store, CONFIG.defaults))
     assert command_puts(simcord_env) == 2
+
+
+async def test_jobs_start_in_setup_hook_and_stop_with_the_client(
+    simcord_env, bot_store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    """The scheduler starts once per process (setup_hook, not on_ready) and stops in close().
+    Its jobs are paused here: simcord settles the bot after every action, and real-time
+    repeating jobs never settle. Delivery through the client is tested in test_sender."""
+    from bot.discord_app.sender import DiscordSender
+    from bot.feeds.fetch import Fetcher
+    from bot.feeds.parsing_pool import ParsingPool
+    from bot.scheduling import build_scheduler
+    from bot.service import Service
+
+    parsers = ParsingPool(workers=1)
+    async with Fetcher.open() as fetcher:
+
+        def jobs(client: PremiereBot):  # type: ignore[no-untyped-def]
+            service = Service(
+                bot_store, CONFIG, DiscordSender(client), fetcher, parsers, worker="test"
+            )
+            scheduler = build_scheduler(service)
+            for job in scheduler.get_jobs():
+                job.pause()
+            return scheduler
+
+        bot = PremiereBot(bot_store, CONFIG.defaults, jobs)
+        await simcord_env.restart_bot(bot)
+        assert bot.scheduler is not None and bot.scheduler.running
+        assert {job.id for job in bot.scheduler.get_jobs()} == {"poll", "deliver", "timed_posts"}
+        await bot.close()
+        assert not bot.scheduler.running
+    parsers.close()
