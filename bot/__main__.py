@@ -290,13 +290,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     if args.console:
-        return asyncio.run(_console(store, config))
+        return asyncio.run(_console(store, config, _config_path(args, settings)))
     from bot.discord_app.runner import run_bot
 
-    return asyncio.run(run_bot(store, config, settings))
+    return asyncio.run(run_bot(store, config, settings, _config_path(args, settings)))
 
 
-async def _console(store: "Store", config: "FeedsConfig") -> int:
+async def _console(store: "Store", config: "FeedsConfig", path: Path) -> int:
     """Everything but Discord: polls, classifies, and prints each post as it would appear."""
     import asyncio
     import signal
@@ -319,7 +319,9 @@ async def _console(store: "Store", config: "FeedsConfig") -> int:
     try:
         async with Fetcher.open() as fetcher:
             sender = ConsoleSender(sys.stdout)
-            service = Service(store, config, sender, fetcher, parsers, worker="console")
+            service = Service(
+                store, config, sender, fetcher, parsers, worker="console", config_path=path
+            )
             scheduler = build_scheduler(service)
             scheduler.start()
             log.info("running in console mode; Ctrl-C stops")

@@ -13,7 +13,7 @@ from bot.service import Service
 # polls pick sources whose next_poll_at has come, countdowns post only while today's hour
 # is recent (bot.notify.countdown.GRACE) and never for a day that is over.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-POLL_EVERY, DELIVER_EVERY, TIMED_EVERY = 30, 5, 60  # seconds
+POLL_EVERY, DELIVER_EVERY, TIMED_EVERY, UPKEEP_EVERY, RELOAD_EVERY = 30, 5, 60, 3600, 3  # seconds
 
 
 def build_scheduler(service: Service) -> AsyncIOScheduler:
@@ -26,4 +26,8 @@ def build_scheduler(service: Service) -> AsyncIOScheduler:
                       next_run_time=now, replace_existing=True)  # fmt: skip
     scheduler.add_job(service.timed_posts, "interval", seconds=TIMED_EVERY, id="timed_posts",
                       next_run_time=now, replace_existing=True)  # fmt: skip
+    scheduler.add_job(service.upkeep, "interval", seconds=UPKEEP_EVERY, id="upkeep",
+                      next_run_time=now, replace_existing=True)  # fmt: skip
+    scheduler.add_job(service.reload_config, "interval", seconds=RELOAD_EVERY, id="reload_config",
+                      replace_existing=True)  # fmt: skip
     return scheduler

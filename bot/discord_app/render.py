@@ -53,6 +53,9 @@ def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
                 else ""
             )
             card.add_field(name="Source", value=f"{payload['source']}{stamp}", inline=False)
+    elif kind == "notice":
+        card.title = _cut(payload["headline"], TITLE_LIMIT)
+        card.description = _cut(payload.get("excerpt", ""), DESCRIPTION_LIMIT) or None
     elif kind == "countdown":
         card.title = "Countdown"
         card.description = _cut(

@@ -4,6 +4,7 @@ import asyncio
 import signal
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,7 +22,7 @@ from bot.store.db import Store
 from bot.store.sync import apply_config
 
 
-async def run_bot(store: Store, config: FeedsConfig, settings: Settings) -> int:
+async def run_bot(store: Store, config: FeedsConfig, settings: Settings, config_path: Path) -> int:
     """The bot: the client, its slash commands, and the scheduled jobs delivering to it."""
     assert settings.discord_token is not None
     configure(settings.discord_api_base, settings.discord_gateway_url)
@@ -33,9 +34,10 @@ async def run_bot(store: Store, config: FeedsConfig, settings: Settings) -> int:
 
             def jobs(client: PremiereBot) -> AsyncIOScheduler:
                 sender = DiscordSender(client)
-                return build_scheduler(
-                    Service(store, config, sender, fetcher, parsers, worker="bot")
+                service = Service(
+                    store, config, sender, fetcher, parsers, worker="bot", config_path=config_path
                 )
+                return build_scheduler(service)
 
             bot = PremiereBot(store, config.defaults, jobs)
             loop = asyncio.get_running_loop()

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.domain.calendar import Change, Known, decide, release_kind
@@ -144,6 +144,21 @@ class ReleaseRepo:
         release.status = self._status(release)
         self.session.flush()
         return True
+
+    def mark_aired(self, today: date) -> int:
+        """Marks dated releases whose last possible day has passed as aired; returns how many."""
+        result = self.session.execute(
+            update(Release)
+            .where(
+                col(Release.window_end) < today,
+                col(Release.status) != ReleaseStatus.AIRED,
+                col(Release.kind).in_(
+                    [ReleaseKind.PREMIERE, ReleaseKind.RETURN, ReleaseKind.FINALE]
+                ),
+            )
+            .values(status=ReleaseStatus.AIRED, updated_at=utcnow())
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def upcoming(
         self, start: date, end: date, *, followed_only: bool, guild_id: int | None = None

@@ -3,12 +3,12 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, delete, update
 from sqlmodel import Session, col, select
 
 from bot.feeds.entry import Entry
 from bot.store.insert_if_new import insert_if_new
-from bot.store.tables import Story
+from bot.store.tables import ReleaseStory, Story
 
 # Inserting through the table (Core), not the model: a fifth less CPU per story, and a cold
 # poll stores tens of thousands of them.
@@ -50,6 +50,18 @@ class StoryRepo:
         # INSERTs ("insertmanyvalues"), several times faster than building .values(rows).
         statement = insert_if_new(self.session, _STORY, _KEY).returning(_STORY.c.id)
         return list(self.session.execute(statement, rows).scalars().all())
+
+    def prune(self, seen_before: datetime) -> int:
+        """Deletes read stories first seen before `seen_before` that no release cites."""
+        cited = select(ReleaseStory.story_id)
+        result = self.session.execute(
+            delete(Story).where(
+                col(Story.first_seen_at) < seen_before,
+                col(Story.classified_at).is_not(None),
+                col(Story.id).not_in(cited),
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def unclassified(self, limit: int) -> list[Story]:
         """Stories the classifier has not read yet, oldest first."""

@@ -57,7 +57,13 @@ async def test_jobs_start_in_setup_hook_and_stop_with_the_client(
         bot = PremiereBot(bot_store, CONFIG.defaults, jobs)
         await simcord_env.restart_bot(bot)
         assert bot.scheduler is not None and bot.scheduler.running
-        assert {job.id for job in bot.scheduler.get_jobs()} == {"poll", "deliver", "timed_posts"}
+        assert {job.id for job in bot.scheduler.get_jobs()} == {
+            "poll",
+            "deliver",
+            "timed_posts",
+            "reload_config",
+            "upkeep",
+        }
         await bot.close()
         assert not bot.scheduler.running
     parsers.close()

@@ -1,0 +1,55 @@
+"""feeds.yaml changed while the bot runs: applied when valid, rejected (and reported) when not."""
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.config import load_config
+from bot.feeds.fetch import Fetcher
+from bot.feeds.parsing_pool import ParsingPool
+from bot.notify.console import ConsoleSender
+from bot.service import Service
+from bot.store.db import Store
+from bot.store.sync import apply_config
+from bot.store.tables import Outbox, Source, utcnow
+
+FIRST = """\
+defaults: {admin_channel: 555}
+sources:
+  - {name: One, url: "https://one.example/rss"}
+"""
+
+
+async def test_reload_applies_valid_and_keeps_running_on_invalid(
+    store: Store, tmp_path: Path, parsers: ParsingPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(FIRST)
+    config = load_config(path)
+    with store.session() as session:
+        apply_config(session, config, utcnow())
+    async with Fetcher.open() as fetcher:
+        sender = ConsoleSender(io.StringIO())
+        service = Service(store, config, sender, fetcher, parsers, worker="t", config_path=path)
+        await service.reload_config()  # unchanged: nothing to do
+        second = FIRST.replace("{admin_channel: 555}", "{admin_channel: 555, backlog_age: 2h}")
+        path.write_text(second + '  - {name: Two, url: "https://two.example/rss"}\n')
+        await service.reload_config()
+        with store.session() as session:
+            assert sorted(s.name for s in session.exec(select(Source)).all()) == ["One", "Two"]
+        assert service.poller.backlog_age.total_seconds() == 7200
+
+        path.write_text("sources:\n  - name: Broken\n    url: [oops\n")
+        with caplog.at_level(logging.ERROR):
+            await service.reload_config()
+        assert f"{path}:4: yaml:" in caplog.text  # where the parser found the bracket unclosed
+        assert [s.name for s in service.config.sources] == ["One", "Two"]  # the last good one
+        with store.session() as session:
+            [notice] = session.exec(select(Outbox)).all()
+            assert (notice.channel_id, notice.kind) == (555, "notice")
+        await service.reload_config()  # the same broken file is reported once
+        with store.session() as session:
+            assert len(session.exec(select(Outbox)).all()) == 1
