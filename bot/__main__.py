@@ -87,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     calendar.add_argument("--ics", type=Path, metavar="FILE", help="write an iCalendar file")
     calendar.set_defaults(handler=_calendar)
 
+    status = commands.add_parser("status", parents=[common], help="sources, queue, next posts")
+    status.set_defaults(handler=_status)
+
     db = commands.add_parser("db", parents=[common], help="database schema")
     db_commands = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
     db_commands.add_parser(
@@ -234,6 +237,23 @@ def _calendar(args: argparse.Namespace, settings: Settings) -> int:
             args.ics.write_bytes(ics(items))
         for item in items:
             print(json.dumps(item.as_json(), ensure_ascii=False) if args.json else item.line())
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from bot.status import read_status
+
+    config = _load_config(args, settings)
+    store = _open_store(settings) if config else None
+    if config is None or store is None:
+        return EXIT_INVALID
+    try:
+        with store.session() as session:
+            print("\n".join(read_status(session, datetime.now(UTC), config.defaults).lines()))
     finally:
         store.close()
     return EXIT_OK

@@ -30,7 +30,7 @@ def _run(
 def test_help_lists_every_command() -> None:
     result = _run("--help")
     assert result.returncode == 0
-    for command in ("run", "check", "poll", "classify", "calendar", "db"):
+    for command in ("run", "check", "poll", "classify", "calendar", "status", "db"):
         assert f"    {command} " in result.stdout
 
 

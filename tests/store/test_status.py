@@ -1,0 +1,54 @@
+"""`premiere-bot status` reads the state of a running bot from the database."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from bot.config import parse_config
+from bot.status import read_status
+from bot.store.db import Store
+from bot.store.guilds import GuildSettingsRepo
+from bot.store.outbox import NewPost, OutboxRepo
+from bot.store.sync import apply_config
+from bot.store.tables import Source
+
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+CONFIG = parse_config(
+    """\
+defaults: {timezone: Europe/London, countdown_hour: "09:00"}
+shows: [{title: Severance}]
+subscriptions:
+  - {guild: 1, channel: 10, shows: [Severance]}
+  - {guild: 2, channel: 20, shows: [Severance]}
+""",
+    "feeds.yaml",
+)
+
+
+def test_status(store: Store) -> None:
+    with store.session() as session:
+        apply_config(session, CONFIG, NOW)
+        GuildSettingsRepo(session).update(2, timezone="America/Los_Angeles", countdown_time=time(6))
+        ok = Source(name="Fine", url="https://fine/", interval_seconds=900, last_polled_at=NOW)
+        shaky = Source(
+            name="Shaky", url="https://shaky/", interval_seconds=900, last_error="HTTP 500"
+        )
+        shaky.consecutive_failures, shaky.failing_since = 2, NOW - timedelta(hours=1)
+        dead = Source(name="Dead", url="https://dead/", interval_seconds=900, last_error="timeout")
+        dead.consecutive_failures, dead.failing_since = 12, NOW - timedelta(days=4)
+        session.add_all([ok, shaky, dead])
+        outbox = OutboxRepo(session)
+        outbox.enqueue(
+            [NewPost("a", 1, 10, "alert", {}), NewPost("b", 1, 10, "alert", {})],
+            NOW - timedelta(minutes=30),
+        )
+        [failed] = outbox.enqueue([NewPost("c", 1, 10, "alert", {})], NOW)
+        outbox.failed(failed, "403")
+    with store.session() as session:
+        status = read_status(session, NOW, CONFIG.defaults)
+    assert (status.healthy, len(status.failing), len(status.broken)) == (["Fine"], 1, 1)
+    assert status.broken[0].startswith("Dead since")
+    assert (status.pending, status.failed_posts) == (2, 1)
+    assert status.oldest_pending == NOW - timedelta(minutes=30)
+    assert status.last_poll == NOW
+    # London's 09:00 has passed (12:00 UTC); Los Angeles' 06:00 is 14:00 UTC today
+    assert status.next_countdown == datetime(2026, 11, 24, 14, tzinfo=UTC)
+    assert status.lines()[0] == "sources: 1 healthy, 1 failing, 1 broken, 0 disabled"
