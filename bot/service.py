@@ -8,8 +8,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlmodel import Session
+
 from bot.config import ConfigError, load_config
 from bot.config.schema import FeedsConfig
+from bot.domain.polling import is_broken
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parsing_pool import ParsingPool
 from bot.feeds.poll import Poller
@@ -19,9 +22,10 @@ from bot.notify.delivery import Delivery
 from bot.notify.digest import queue_digests
 from bot.notify.sender import Sender
 from bot.store.db import Store
+from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import NewPost, OutboxRepo
 from bot.store.releases import ReleaseRepo
-from bot.store.sources import SyncReport
+from bot.store.sources import SourceRepo, SyncReport
 from bot.store.stories import StoryRepo
 from bot.store.sync import apply_config
 
@@ -53,7 +57,9 @@ class Service:
         self.poller = Poller(
             store, fetcher, parsers, backlog_age=config.defaults.backlog_age, clock=clock
         )
-        self.delivery = Delivery(store, sender, worker=worker, clock=clock)
+        self.delivery = Delivery(
+            store, sender, worker=worker, clock=clock, admin_channel=self._admin_channel
+        )
 
     async def poll(self) -> None:
         """Polls the due sources, then classifies what is new and queues its posts."""
@@ -129,10 +135,42 @@ class Service:
     async def _poll(self) -> None:
         outcomes = await self.poller.cycle()
         report = await asyncio.to_thread(classify_new_stories, self.store, self.clock())
+        await asyncio.to_thread(self._report_broken_sources)
         if outcomes or report.stories:
             errors = sum(o.status == "error" for o in outcomes)
             log.info("poll cycle sources=%d errors=%d new=%d facts=%d posts=%d", len(outcomes),
                      errors, sum(o.new for o in outcomes), report.facts, report.posts)  # fmt: skip
+
+    def _admin_channel(self, session: Session, guild_id: int) -> int | None:
+        return GuildSettingsRepo(session).effective(guild_id, self.config.defaults).admin_channel_id
+
+    def _report_broken_sources(self) -> int:
+        """One notice per failing streak of a source that has been failing for three days."""
+        channel = self.config.defaults.admin_channel
+        if channel is None:
+            return 0
+        now = self.clock()
+        with self.store.session() as session:
+            notices = []
+            for source in SourceRepo(session).all():
+                since = source.failing_since
+                if not source.enabled or since is None or not is_broken(since, now):
+                    continue
+                notices.append(
+                    NewPost(
+                        dedupe_key=f"notice:broken-source:{source.id}:{since:%Y%m%dT%H%M%S}",
+                        guild_id=0,
+                        channel_id=channel,
+                        kind="notice",
+                        payload={
+                            "kind": "notice",
+                            "headline": f"The feed {source.name!r} is broken",
+                            "excerpt": f"It has failed since {since:%Y-%m-%d %H:%M} UTC: "
+                            f"{source.last_error}. It is retried daily. {source.url}",
+                        },
+                    )
+                )
+            return len(OutboxRepo(session).enqueue(notices, now))
 
     async def _deliver(self) -> None:
         while (await self.delivery.run_once()).sent:

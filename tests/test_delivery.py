@@ -149,3 +149,16 @@ def test_retry_delays_grow_and_are_capped() -> None:
 def test_nonces_are_stable_and_fit_discord() -> None:
     assert nonce_for("alert:1:x") == nonce_for("alert:1:x") != nonce_for("alert:1:y")
     assert 0 < len(nonce_for("k" * 500)) <= 25
+
+
+async def test_a_lost_channel_is_reported_once_to_the_admin_channel(store: Store) -> None:
+    discord, clock = FakeDiscord([99]), Clock()  # 10 is gone, 99 is the admins' channel
+    queue(store, ("a", 10))
+    delivery = Delivery(
+        store, discord, worker="w", clock=clock, admin_channel=lambda session, guild: 99
+    )
+    await delivery.run_once()  # fails on 10, queues the notice
+    queue(store, ("b", 10))
+    await delivery.run_once()  # delivers the notice; b fails again but is not reported twice
+    [(_, notice, _)] = discord.messages[99]
+    assert notice["kind"] == "notice" and "<#10>" in notice["headline"]

@@ -7,15 +7,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel import Session
+
 from bot.notify.sender import Sender, SendError, nonce_for
 from bot.store.db import Store
 from bot.store.follows import FollowRepo
-from bot.store.outbox import INTERRUPTED, OutboxRepo
+from bot.store.outbox import INTERRUPTED, NewPost, OutboxRepo
 from bot.store.tables import Outbox
 
 log = logging.getLogger(__name__)
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
+
+
+# The channel where a guild's admins hear about problems, if it has one.
+AdminChannel = Callable[[Session, int], int | None]
+
+
+def lost_channel_notice(post: Outbox, admin_channel: int, reason: str) -> NewPost:
+    """Told once per lost channel (the key has no time in it)."""
+    return NewPost(
+        dedupe_key=f"notice:lost-channel:{post.channel_id}",
+        guild_id=post.guild_id,
+        channel_id=admin_channel,
+        kind="notice",
+        payload={
+            "kind": "notice",
+            "headline": f"I can no longer post in <#{post.channel_id}>",
+            "excerpt": f"{reason}. Its follows are paused; fix the channel's permissions and "
+            "follow again, or /unfollow there.",
+        },
+    )
 
 
 @dataclass
@@ -42,6 +64,7 @@ class Delivery:
         jitter: Callable[[], float] = random.random,
         batch: int = 20,
         stale_after: timedelta = timedelta(minutes=2),
+        admin_channel: AdminChannel = lambda session, guild_id: None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -50,6 +73,7 @@ class Delivery:
         self.jitter = jitter
         self.batch = batch
         self.stale_after = stale_after
+        self.admin_channel = admin_channel
 
     async def run_once(self) -> DeliveryReport:
         """Sends every post that is due now, one at a time and in order."""
@@ -121,5 +145,8 @@ class Delivery:
             outbox.failed(post.id, error.message)
             dropped = outbox.abandon_channel(post.channel_id, error.message)
             broken = FollowRepo(session).mark_broken(post.channel_id, error.message)
+            admin = self.admin_channel(session, post.guild_id)
+            if admin is not None and admin != post.channel_id:
+                outbox.enqueue([lost_channel_notice(post, admin, error.message)], self.clock())
             log.error("channel unusable channel=%s error=%s dropped_posts=%d follows=%d",
                       post.channel_id, error, dropped, broken)  # fmt: skip

@@ -53,3 +53,25 @@ async def test_reload_applies_valid_and_keeps_running_on_invalid(
         await service.reload_config()  # the same broken file is reported once
         with store.session() as session:
             assert len(session.exec(select(Outbox)).all()) == 1
+
+
+async def test_a_broken_source_is_reported_once_per_streak(
+    store: Store, tmp_path: Path, parsers: ParsingPool
+) -> None:
+    from datetime import timedelta
+
+    path = tmp_path / "feeds.yaml"
+    path.write_text(FIRST)
+    config = load_config(path)
+    with store.session() as session:
+        apply_config(session, config, utcnow())
+        [source] = session.exec(select(Source)).all()
+        source.consecutive_failures, source.failing_since = 9, utcnow() - timedelta(days=4)
+        source.last_error = "HTTP 503"
+    async with Fetcher.open() as fetcher:
+        service = Service(store, config, ConsoleSender(io.StringIO()), fetcher, parsers, worker="t")
+        assert service._report_broken_sources() == 1
+        assert service._report_broken_sources() == 0
+    with store.session() as session:
+        [notice] = session.exec(select(Outbox)).all()
+        assert notice.channel_id == 555 and "'One' is broken" in notice.payload["headline"]
