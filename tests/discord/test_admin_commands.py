@@ -102,3 +102,23 @@ async def test_feeds_status(simcord_env, bot_store: Store) -> None:  # type: ign
     lines = result.response.content.splitlines()
     assert lines[0].startswith("• **Bad** - BROKEN: HTTP 500")
     assert lines[1].startswith("• **Good** - ok · last success <t:")
+
+
+async def test_digest_and_admin_channel_settings(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
+    from bot.store.digests import DigestRepo
+
+    guild, channel, admin, _ = setup(simcord_env)
+    result = await admin.slash(channel, "settings digest", day="friday", at="18:30")
+    assert "every Friday at 18:30" in result.response.content
+    with bot_store.session() as session:
+        [digest] = DigestRepo(session).all()
+        assert (digest.channel_id, digest.weekday, digest.at) == (channel.id, 4, time(18, 30))
+    await admin.slash(channel, "settings digest", day="off")
+    with bot_store.session() as session:
+        assert DigestRepo(session).all() == []
+    await admin.slash(channel, "settings admin-channel", channel=channel)
+    with bot_store.session() as session:
+        assert (
+            GuildSettingsRepo(session).effective(guild.id, CONFIG.defaults).admin_channel_id
+            == channel.id
+        )

@@ -1,6 +1,7 @@
 """Commands for people with Manage Server: manual dates, server settings, feed health."""
 
 import asyncio
+import enum
 import re
 import zoneinfo
 from datetime import UTC, date, datetime, time
@@ -17,6 +18,7 @@ from bot.domain.dates import ReleaseDate
 from bot.domain.polling import is_broken
 from bot.domain.release import AlertMode
 from bot.store.db import Store
+from bot.store.digests import DigestRepo
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.releases import ReleaseRepo
 from bot.store.shows import ShowRepo
@@ -24,6 +26,17 @@ from bot.store.sources import SourceRepo
 
 _ZONES = sorted(zoneinfo.available_timezones())
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
+
+
+class Weekday(enum.Enum):
+    monday = "monday"
+    tuesday = "tuesday"
+    wednesday = "wednesday"
+    thursday = "thursday"
+    friday = "friday"
+    saturday = "saturday"
+    sunday = "sunday"
+    off = "off"
 
 
 class Admin(commands.Cog):
@@ -122,10 +135,7 @@ class Admin(commands.Cog):
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def set_countdown_hour(self, interaction: discord.Interaction, at: str) -> None:
-        match = _CLOCK.match(at.strip())
-        if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
-            raise UserError(f"{at!r} is not a time of day; write e.g. 9 or 18:30.")
-        clock = time(int(match[1]), int(match[2] or 0))
+        clock = _clock(at)
         await self._update(
             interaction, f"Countdowns now post at {clock:%H:%M}.", countdown_time=clock
         )
@@ -140,6 +150,46 @@ class Admin(commands.Cog):
     async def set_events(self, interaction: discord.Interaction, enabled: bool) -> None:
         state = "on" if enabled else "off"
         await self._update(interaction, f"Scheduled events are {state}.", events_enabled=enabled)
+
+    @settings.command(name="digest", description="A weekly digest in this channel (or off)")
+    @app_commands.describe(day="the weekday, or off", at="local time, e.g. 9 or 18:30")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def set_digest(
+        self, interaction: discord.Interaction, day: Weekday, at: str = "9"
+    ) -> None:
+        assert interaction.guild is not None and interaction.channel is not None
+        guild_id, channel_id = interaction.guild.id, interaction.channel.id
+        clock = _clock(at)
+
+        def save() -> None:
+            with self.store.session() as session:
+                digests = DigestRepo(session)
+                if day == Weekday.off:
+                    digests.clear(channel_id)
+                else:
+                    digests.set(guild_id, channel_id, list(Weekday).index(day), clock)
+
+        await asyncio.to_thread(save)
+        if day == Weekday.off:
+            await interaction.response.send_message("No weekly digest here any more.")
+        else:
+            await interaction.response.send_message(
+                f"A weekly digest will post here every {day.name.capitalize()} at {clock:%H:%M}."
+            )
+
+    @settings.command(
+        name="admin-channel",
+        description="Where problems (lost channels, broken feeds) are reported",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def set_admin_channel(
+        self, interaction: discord.Interaction, channel: discord.TextChannel
+    ) -> None:
+        await self._update(
+            interaction,
+            f"Problems will be reported in {channel.mention}.",
+            admin_channel_id=channel.id,
+        )
 
     @feeds.command(name="status", description="Each source with its last success and last error")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -186,6 +236,13 @@ class Admin(commands.Cog):
 
         await asyncio.to_thread(save)
         await interaction.response.send_message(reply)
+
+
+def _clock(text: str) -> time:
+    match = _CLOCK.match(text.strip())
+    if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
+        raise UserError(f"{text!r} is not a time of day; write e.g. 9 or 18:30.")
+    return time(int(match[1]), int(match[2] or 0))
 
 
 def _read_date(text: str, today: date) -> ReleaseDate:
