@@ -12,6 +12,7 @@ from bot.classify.headline import headline
 from bot.classify.text import Text, name_key
 from bot.classify.vocabulary import (
     AMBIGUOUS_PLATFORMS,
+    ANNOUNCED,
     EVENT_PRIORITY,
     EVENTS,
     EXPLAINER,
@@ -118,7 +119,7 @@ class Classifier:
                 continue
             ambiguous = needs_evidence(name_key(_name(text, mention)).split())
             if ambiguous and mention.show.title not in confirmed:
-                network = mention.show.network in networks if mention.show.network else False
+                network = _network_named(mention.show.network, networks)
                 if not has_evidence(text, mention, network, dated):
                     continue
             kept.append(mention)
@@ -178,6 +179,14 @@ class Classifier:
             )
             for kind, day in releases
         ]
+
+
+def _network_named(network: str | None, named: set[str]) -> bool:
+    """The show's network, or its family ("BBC" for a BBC One show), is named in the story."""
+    if not network:
+        return False
+    family = network.split()[0].rstrip("+")
+    return network in named or any(n.split()[0].rstrip("+") == family for n in named)
 
 
 def _name(text: Text, mention: Mention) -> str:
@@ -412,6 +421,8 @@ def _usable_dates(
         before = [t.word for t in text.tokens[max(0, token - 3) : token]]
         if set(before) & NOT_A_RELEASE_DATE:
             continue
+        if mention.kind in RELATIVE_KINDS and set(before) & ANNOUNCED:
+            continue
         if mention.kind in RELATIVE_KINDS and not _release_verb_near(text, token):
             continue  # "HBO dropped the trailer on Friday": when the news happened
         if _negated(text, token):
@@ -486,7 +497,8 @@ def _mentions_episodes(text: Text) -> bool:
 
 def _written_date(clues: _Clues, token: int | None) -> bool:
     """The date was written as a date ("Jan. 17"), not as "Wednesday" or "tonight"."""
-    return any(t == token and found.kind in CALENDAR_KINDS for _, found, t in clues.dates)
+    written = CALENDAR_KINDS | {"holiday"}  # "on Christmas Day" is written as a date too
+    return any(t == token and found.kind in written for _, found, t in clues.dates)
 
 
 def _numbered_episode(text: Text, mentions: list[Mention]) -> bool:

@@ -31,7 +31,8 @@ _PASSING_AFTER = frozenset(
 _ABOUT_THE_SHOW = frozenset(
     "talk talks discuss discusses explain explains tease teases reveal reveals react reacts "
     "reflect reflects recall recalls share shares say says exit exits leave leaves leaving "
-    "depart departs departing breaks address addresses confirm confirms defend defends on".split()
+    "depart departs departing breaks address addresses confirm confirms defend defends on "
+    "reunite reunites".split()
 )
 _DATE_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april "

@@ -226,9 +226,11 @@ EVENT_PRIORITY = ("date_change", "cancellation", "renewal", "finale", "return", 
 # is about making the show ("will shoot next spring").
 NOT_A_RELEASE_DATE = frozenset(
     "premiered debuted aired returned ended concluded wrapped launched dropped released "
-    "announced said confirmed revealed reported told unveiled "
     "shoot shooting shoots filming films production produce casting".split()
 )
+# Before a relative date ("confirmed on Tuesday") these say when the news broke; before a
+# written one ("Release Date Announced: October 2") they do not.
+ANNOUNCED = frozenset("announced said confirmed revealed reported told unveiled".split())
 # Words that make a date about something other than a TV release.
 NOT_TV = frozenset(
     "movie film films theaters theatres theatrical cinemas box festival sundance tiff sxsw "
