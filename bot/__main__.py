@@ -129,6 +129,15 @@ def _load_config(args: argparse.Namespace, settings: Settings) -> "FeedsConfig |
         return None
 
 
+def _config_and_store(
+    args: argparse.Namespace, settings: Settings
+) -> "tuple[FeedsConfig, Store] | None":
+    """The validated feeds.yaml and the migrated database, or None after saying what is wrong."""
+    config = _load_config(args, settings)
+    store = _open_store(settings) if config else None
+    return (config, store) if config is not None and store is not None else None
+
+
 def _open_store(settings: Settings) -> "Store | None":
     """The database, created and migrated if need be, or None after saying why it is unusable."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -156,10 +165,10 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
     if not args.once:
         print("poll runs one cycle: pass --once (`run` polls continuously)", file=sys.stderr)
         return EXIT_USAGE
-    config = _load_config(args, settings)
-    store = _open_store(settings) if config else None
-    if config is None or store is None:
+    ready = _config_and_store(args, settings)
+    if ready is None:
         return EXIT_INVALID
+    config, store = ready
 
     async def cycle() -> "list[PollOutcome]":
         parsers = ParsingPool()
@@ -220,10 +229,10 @@ def _calendar(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store.sync import apply_config
     from bot.store.tables import Follow
 
-    config = _load_config(args, settings)
-    store = _open_store(settings) if config else None
-    if config is None or store is None:
+    ready = _config_and_store(args, settings)
+    if ready is None:
         return EXIT_INVALID
+    config, store = ready
     try:
         with store.session() as session:
             apply_config(session, config, datetime.now(UTC))
@@ -247,10 +256,10 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.status import read_status
 
-    config = _load_config(args, settings)
-    store = _open_store(settings) if config else None
-    if config is None or store is None:
+    ready = _config_and_store(args, settings)
+    if ready is None:
         return EXIT_INVALID
+    config, store = ready
     try:
         with store.session() as session:
             print("\n".join(read_status(session, datetime.now(UTC), config.defaults).lines()))
@@ -303,10 +312,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    config = _load_config(args, settings)
-    store = _open_store(settings) if config else None
-    if config is None or store is None:
+    ready = _config_and_store(args, settings)
+    if ready is None:
         return EXIT_INVALID
+    config, store = ready
     import asyncio
 
     if args.console:

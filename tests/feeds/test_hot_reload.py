@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.config import load_config
+from bot.config import FeedsConfig, load_config
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parsing_pool import ParsingPool
 from bot.notify.console import ConsoleSender
@@ -23,14 +23,20 @@ sources:
 """
 
 
-async def test_reload_applies_valid_and_keeps_running_on_invalid(
-    store: Store, tmp_path: Path, parsers: ParsingPool, caplog: pytest.LogCaptureFixture
-) -> None:
-    path = tmp_path / "feeds.yaml"
+def started(store: Store, path: Path) -> FeedsConfig:
+    """feeds.yaml written and applied, as at start-up."""
     path.write_text(FIRST)
     config = load_config(path)
     with store.session() as session:
         apply_config(session, config, utcnow())
+    return config
+
+
+async def test_reload_applies_valid_and_keeps_running_on_invalid(
+    store: Store, tmp_path: Path, parsers: ParsingPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "feeds.yaml"
+    config = started(store, path)
     async with Fetcher.open() as fetcher:
         sender = ConsoleSender(io.StringIO())
         service = Service(store, config, sender, fetcher, parsers, worker="t", config_path=path)
@@ -60,11 +66,8 @@ async def test_a_broken_source_is_reported_once_per_streak(
 ) -> None:
     from datetime import timedelta
 
-    path = tmp_path / "feeds.yaml"
-    path.write_text(FIRST)
-    config = load_config(path)
+    config = started(store, tmp_path / "feeds.yaml")
     with store.session() as session:
-        apply_config(session, config, utcnow())
         [source] = session.exec(select(Source)).all()
         source.consecutive_failures, source.failing_since = 9, utcnow() - timedelta(days=4)
         source.last_error = "HTTP 503"

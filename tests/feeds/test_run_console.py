@@ -8,20 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.feeds.conftest import FeedServer, feed
-from tests.feeds.test_calendar_end_to_end import rss
-
-CONFIG = """\
-sources:
-  - name: Local TV News
-    url: {url}
-shows:
-  - title: Severance
-    network: Apple TV+
-subscriptions:
-  - guild: 1
-    channel: 2
-    shows: [Severance]
-"""
+from tests.feeds.test_calendar_end_to_end import CONFIG, rss
 
 
 async def start(tmp_path: Path, db_url: str) -> asyncio.subprocess.Process:
