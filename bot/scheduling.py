@@ -1,5 +1,6 @@
 """APScheduler 3.x wiring: stable job ids, and why each timing policy is what it is."""
 
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,7 +17,11 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 POLL_EVERY, DELIVER_EVERY, TIMED_EVERY, UPKEEP_EVERY, RELOAD_EVERY = 30, 5, 60, 3600, 3  # seconds
 
 
-def build_scheduler(service: Service) -> AsyncIOScheduler:
+# A job the Discord edge adds (it needs the client): a coroutine, its period and its id.
+ExtraJob = tuple[Callable[[], Awaitable[None]], int, str]
+
+
+def build_scheduler(service: Service, extra: Sequence[ExtraJob] = ()) -> AsyncIOScheduler:
     """Jobs start in the scheduler; call start() from the running event loop (setup_hook)."""
     scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
     now = datetime.now(UTC)
@@ -30,4 +35,7 @@ def build_scheduler(service: Service) -> AsyncIOScheduler:
                       next_run_time=now, replace_existing=True)  # fmt: skip
     scheduler.add_job(service.reload_config, "interval", seconds=RELOAD_EVERY, id="reload_config",
                       replace_existing=True)  # fmt: skip
+    for job, seconds, job_id in extra:
+        scheduler.add_job(job, "interval", seconds=seconds, id=job_id, next_run_time=now,
+                          replace_existing=True)  # fmt: skip
     return scheduler

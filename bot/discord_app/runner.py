@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config.schema import FeedsConfig
 from bot.discord_app.client import PremiereBot
 from bot.discord_app.endpoints import configure
+from bot.discord_app.events import events_job
 from bot.discord_app.sender import DiscordSender
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parsing_pool import ParsingPool
@@ -37,7 +38,9 @@ async def run_bot(store: Store, config: FeedsConfig, settings: Settings, config_
                 service = Service(
                     store, config, sender, fetcher, parsers, worker="bot", config_path=config_path
                 )
-                return build_scheduler(service)
+                return build_scheduler(
+                    service, [(events_job(client, store, config), 600, "events")]
+                )
 
             bot = PremiereBot(store, config.defaults, jobs)
             loop = asyncio.get_running_loop()

@@ -11,7 +11,7 @@ from bot.store.types import UTCDateTime
 
 # The Alembic revision these tables describe: bump it with every new revision (a test
 # checks it), so start-up can tell "already migrated" without loading Alembic.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 # Named constraints let Alembic's batch mode (SQLite) find them again when altering tables.
 SQLModel.metadata.naming_convention = {
@@ -209,6 +209,19 @@ class Digest(SQLModel, table=True):
     weekday: int
     at: time
     created_at: datetime = _created()
+
+
+class EventLink(SQLModel, table=True):
+    """The Discord scheduled event a guild has for a release, and the date it was made for."""
+
+    __tablename__ = "event_link"
+
+    guild_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    release_id: int = Field(
+        sa_column_args=[ForeignKey("release.id", ondelete="CASCADE")], primary_key=True
+    )
+    event_id: int = _snowflake()
+    date_value: str = Field(max_length=16)
 
 
 class BotState(SQLModel, table=True):
