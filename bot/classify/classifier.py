@@ -544,7 +544,7 @@ def _season(text: Text, mentions: list[Mention], clues: _Clues, others: set[int]
     windows += [  # "the second season of X", never another show's "X season 4, Y"
         (m.first - 5, m.first - 1, m.first)
         for m in mentions
-        if m.first > 0 and text.tokens[m.first - 1].word == "of"
+        if m.first > 0 and "of" in [t.word for t in text.tokens[max(0, m.first - 2) : m.first]]
     ]
     windows += [(found.first - 4, found.last + 6, found.first) for _, found in clues.events]
     windows += [(token - 6, token + 6, token) for _, _, token in clues.dates]

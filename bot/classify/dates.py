@@ -103,6 +103,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?P<year>20\d\d)\s+(?=(?:release|premiere|debut|launch|return)\b)", re.IGNORECASE
         ),
     ),
+    (
+        "month_release",  # "sets November premiere"
+        re.compile(
+            rf"\b{MONTH}\s+(?=(?:premiere|return|debut|launch|finale|release)\b)", re.IGNORECASE
+        ),
+    ),
     ("relative_year", re.compile(r"\b(?P<which>next year|this year)\b", re.IGNORECASE)),
     (
         "year",
@@ -186,7 +192,7 @@ def _resolve(kind: str, match: re.Match[str], published: date) -> tuple[ReleaseD
         month = published.month + (1 if groups["which"].lower() == "next month" else 0)
         year = published.year + (month - 1) // 12
         return ReleaseDate(Precision.MONTH, year, (month - 1) % 12 + 1), False
-    if kind == "month":
+    if kind in ("month", "month_release"):
         month = _MONTHS[groups["month"][:3].lower()]
         year = published.year + (1 if month < published.month else 0)
         return ReleaseDate(Precision.MONTH, year, month), True
