@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.classify.airtime import TimeMention, find_air_times
 from bot.classify.catalogue import Catalogue, Mention, Show
 from bot.classify.dates import CALENDAR_KINDS, RELATIVE_KINDS, DateMention, find_dates
 from bot.classify.evidence import has_evidence, is_passing, needs_evidence, quoted
@@ -27,6 +28,7 @@ from bot.classify.vocabulary import (
     find_phrases,
     season_number,
 )
+from bot.domain.airtime import AirTime
 from bot.domain.dates import ReleaseDate
 from bot.domain.release import Precision
 
@@ -54,6 +56,8 @@ class Fact:
     date: ReleaseDate
     platform: str | None
     headline: str
+    # Kept out of the classify output (a fixed interface); the calendar and events use it.
+    air_time: AirTime | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -173,12 +177,33 @@ class Classifier:
         releases = [("premiere" if n == 1 else "return", d) for n, d in parts] or [
             (event, when or ReleaseDate.tba())
         ]
+        air = _air_time(text, date_token) if when and when.precision == Precision.DAY else None
         return [
             Fact(
-                show, season, kind, day, platform, headline(show.short, season, kind, day, platform)
+                show,
+                season,
+                kind,
+                day,
+                platform,
+                headline(show.short, season, kind, day, platform),
+                air if day.precision == Precision.DAY else None,
             )
             for kind, day in releases
         ]
+
+
+def _air_time(text: Text, date_token: int | None) -> AirTime | None:
+    """The air time written nearest the release's day, in its sentence or the next one
+    ("It premieres Jan. 5. Episodes air Sundays at 9/8c.")."""
+    if date_token is None:
+        return None
+    sentence = text.tokens[date_token].sentence
+    near: list[tuple[int, TimeMention]] = []
+    for mention in find_air_times(text.raw):
+        token = text.token_at(mention.start)
+        if text.tokens[token].sentence in (sentence, sentence + 1):
+            near.append((abs(token - date_token), mention))
+    return min(near, key=lambda n: n[0])[1].air if near else None
 
 
 def _network_named(network: str | None, named: set[str]) -> bool:

@@ -118,6 +118,22 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# Words at least one of which a text must hold for a pattern to match: a substring test in C
+# is far cheaper than a regex scan, and most stories hold no date at all.
+_DIGITS = tuple("0123456789")
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "iso": _DIGITS, "month_day": _DIGITS, "numeric": _DIGITS, "day_month": _DIGITS,
+    "month_year": _DIGITS, "year_release": _DIGITS, "year": _DIGITS,
+    "relative_day": ("tonight", "today", "tomorrow"),
+    "weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    "holiday": ("christmas", "new year", "thanksgiving", "halloween", "valentine", "july",
+                "boxing"),
+    "relative_month": ("month",), "month": _MONTH_STEMS, "month_release": _MONTH_STEMS,
+    "season": ("spring", "summer", "fall", "autumn", "winter"),
+    "part_of_year": ("early", "mid", "late", "end of", "beginning of", "start of"),
+    "relative_year": ("year",),
+}  # fmt: skip
 _PARTS = {"early": "early", "beginning of": "early", "start of": "early", "mid": "mid",
           "late": "late", "later": "late", "end of": "late"}  # fmt: skip
 
@@ -142,7 +158,10 @@ def find_dates(text: str, published: date) -> list[DateMention]:
     """Every release-like date in `text`, most specific first where spans overlap."""
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
+    lowered = text.lower()
     for kind, pattern in _PATTERNS:
+        if not any(word in lowered for word in _TRIGGERS[kind]):
+            continue
         for match in pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
