@@ -77,13 +77,19 @@ def _apply(
         show_id = ids[fact.show.title]
         applied = releases.apply(
             NewFact(show_id, fact.season, fact.event, fact.date, fact.platform, story.id,
-                    story.source_id, story.published_at)
+                    story.source_id, story.published_at, fact.air_time)
         )  # fmt: skip
         report.applied.append(applied)
         report.facts += 1
         shows.setdefault(show_id, []).append(
             FactNews(
-                fact.show.title, fact.headline, fact.event, fact.season, fact.date, fact.platform
+                fact.show.title,
+                fact.headline,
+                fact.event,
+                fact.season,
+                fact.date,
+                fact.platform,
+                fact.air_time,
             )
         )
         if applied.change == Change.MOVED and applied.old is not None and applied.history_id:

@@ -1,7 +1,9 @@
 """Countdown timing and wording, on a virtual clock across a DST change."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot.domain.airtime import AirTime
 from bot.notify.countdown import (
     GuildClock,
     Upcoming,
@@ -58,3 +60,5 @@ def test_wording() -> None:
     )
     assert countdown_text(PICARD, 1).endswith("returns tomorrow - Thu, Mar 26 on Paramount+")
     assert " today - " in countdown_text(PICARD, 0)
+    nine = replace(PICARD, air=AirTime(time(21), "America/New_York"))
+    assert countdown_text(nine, 0).endswith("today - Thu, Mar 26 at 9 p.m. ET on Paramount+")

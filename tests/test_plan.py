@@ -1,7 +1,9 @@
 """Which posts a story makes, for whom, and under which dedupe key."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+from bot.discord_app.render import when
+from bot.domain.airtime import AirTime
 from bot.domain.dates import ReleaseDate
 from bot.domain.release import AlertMode
 from bot.notify.plan import FactNews, Follower, StoryNews, alert_posts, change_posts, date_fields
@@ -67,3 +69,16 @@ def test_dates_are_timestamps_when_exact_and_words_otherwise() -> None:
     assert date_fields(ReleaseDate.parse("2026-fall"))["text"] == "Fall 2026"
     assert date_fields(ReleaseDate.parse("2027-03"))["text"] == "March"
     assert date_fields(ReleaseDate.tba())["text"] == "TBA"
+
+
+def test_an_air_time_in_a_zone_is_the_moment_it_airs() -> None:
+    day = ReleaseDate.parse("2027-03-03")
+    zoned = date_fields(day, AirTime(time(21), "America/New_York"))
+    # 9 p.m. in New York on 3 March is 02:00 UTC on the 4th.
+    assert zoned["timestamp"] == int(datetime(2027, 3, 4, 2, tzinfo=UTC).timestamp())
+    assert (zoned["timed"], zoned["time"], zoned["value"]) == (True, "9 p.m. ET", "2027-03-03")
+    assert when(zoned) == f"<t:{zoned['timestamp']}:F> (<t:{zoned['timestamp']}:R>)"
+    # Without a zone the day stays a day and the time goes along as words.
+    plain = date_fields(day, AirTime(time(20, 30), None))
+    assert plain["timestamp"] == date_fields(day)["timestamp"] and "timed" not in plain
+    assert when(plain) == f"<t:{plain['timestamp']}:D> at 8:30 p.m. (<t:{plain['timestamp']}:R>)"

@@ -11,11 +11,12 @@ import discord
 from sqlmodel import select
 
 from bot.config.schema import Defaults, FeedsConfig
+from bot.domain.airtime import AirTime
 from bot.domain.release import Precision, ReleaseKind
 from bot.store.db import Store
 from bot.store.events import EventLinkRepo
 from bot.store.guilds import GuildSettingsRepo
-from bot.store.releases import ReleaseRepo
+from bot.store.releases import ReleaseRepo, air_time_of
 from bot.store.tables import EventLink, Release, Show
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,12 @@ class Wanted:
     name: str
     start: datetime
     location: str
-    date_value: str
+
+    @property
+    def made_for(self) -> str:
+        """What the event link remembers: the start in UTC to the minute, so a new day, air
+        time or guild zone all edit the event."""
+        return self.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 def wanted_events(
@@ -59,12 +65,9 @@ def wanted_events(
         ):
             continue
         assert release.id is not None and release.date_value is not None
-        at = datetime.combine(release.window_start, release.air_time or EVENING, tzinfo=zone)
-        wanted.append(
-            Wanted(
-                release.id, _name(release, show), at, release.platform or "TV", release.date_value
-            )
-        )
+        air = air_time_of(release) or AirTime(EVENING, None)
+        at = air.on(release.window_start, zone)
+        wanted.append(Wanted(release.id, _name(release, show), at, release.platform or "TV"))
     return sorted(wanted, key=lambda w: w.start)[:EVENT_CAP]
 
 
@@ -91,7 +94,7 @@ async def sync_events(
                 privacy_level=discord.PrivacyLevel.guild_only,
             )  # fmt: skip
             created += 1
-        elif existing.date_value != want.date_value:
+        elif existing.date_value != want.made_for:
             event = await guild.fetch_scheduled_event(existing.event_id)
             event = await event.edit(
                 start_time=want.start, end_time=want.start + LENGTH, location=want.location
@@ -142,7 +145,7 @@ def _links(store: Store, guild_id: int) -> dict[int, EventLink]:
 
 def _put(store: Store, guild_id: int, want: Wanted, event_id: int) -> None:
     with store.session() as session:
-        EventLinkRepo(session).put(guild_id, want.release_id, event_id, want.date_value)
+        EventLinkRepo(session).put(guild_id, want.release_id, event_id, want.made_for)
 
 
 def _drop(store: Store, guild_id: int, release_id: int) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 
 import discord
 
+from bot.domain.airtime import AirTime
 from bot.domain.dates import ReleaseDate
 from bot.notify.plan import date_fields
 
@@ -18,12 +19,15 @@ def when(fields: dict[str, Any] | None) -> str:
         return "no date yet"
     if "timestamp" in fields:
         stamp = fields["timestamp"]
-        return f"<t:{stamp}:D> (<t:{stamp}:R>)"
+        if fields.get("timed"):  # the moment it airs: each reader sees it in their own zone
+            return f"<t:{stamp}:F> (<t:{stamp}:R>)"
+        at = f" at {fields['time']}" if fields.get("time") else ""
+        return f"<t:{stamp}:D>{at} (<t:{stamp}:R>)"
     return str(fields.get("text") or "TBA")
 
 
-def release_when(value: str | None) -> str:
-    return when(date_fields(ReleaseDate.parse(value))) if value else "no date yet"
+def release_when(value: str | None, air: AirTime | None = None) -> str:
+    return when(date_fields(ReleaseDate.parse(value), air)) if value else "no date yet"
 
 
 def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:

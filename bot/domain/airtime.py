@@ -1,7 +1,7 @@
 """When on its day a release airs, as the news writes it ("9/8c", "9 p.m. ET", "21:00")."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo
 
 # The zone names TV listings use, as IANA zones. Listings give the East Coast time first,
@@ -29,7 +29,7 @@ class AirTime:
     at: time
     zone: str | None  # IANA name; None when the story gave no zone: read in the guild's
 
-    def on(self, day: date, fallback: ZoneInfo) -> datetime:
+    def on(self, day: date, fallback: tzinfo) -> datetime:
         """The moment it airs on `day`, in its own zone or else in `fallback`."""
         return datetime.combine(day, self.at, tzinfo=ZoneInfo(self.zone) if self.zone else fallback)
 

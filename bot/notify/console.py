@@ -1,6 +1,5 @@
 """A Sender that prints posts to the terminal: `premiere-bot run --console`."""
 
-from datetime import UTC, datetime
 from itertools import count
 from typing import IO, Any
 
@@ -35,5 +34,6 @@ class ConsoleSender:
 
 def _date(fields: dict[str, Any]) -> str:
     if "timestamp" in fields:
-        return datetime.fromtimestamp(fields["timestamp"], UTC).date().isoformat()
+        at = f" {fields['time']}" if fields.get("time") else ""
+        return f"{fields['value']}{at}"
     return str(fields.get("text") or "TBA")

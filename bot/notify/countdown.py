@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.airtime import AirTime
 from bot.domain.dates import ReleaseDate
 from bot.notify.plan import date_fields
 from bot.store.outbox import NewPost
@@ -34,6 +35,7 @@ class Upcoming:
     kind: str
     day: date
     platform: str | None
+    air: AirTime | None = None
 
 
 def countdown_day(now: datetime, guild: GuildClock, grace: timedelta = GRACE) -> date | None:
@@ -45,12 +47,13 @@ def countdown_day(now: datetime, guild: GuildClock, grace: timedelta = GRACE) ->
 
 
 def countdown_text(item: Upcoming, days: int) -> str:
-    """ "Picard S2 returns in 12 days - Thu, Mar 3 on Paramount+"."""
+    """ "Picard S2 returns in 12 days - Thu, Mar 3 at 9 p.m. ET on Paramount+"."""
     season = f" S{item.season}" if item.season else ""
     verb = _VERBS.get(item.kind, item.kind)
     when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
+    at = f" at {item.air.text()}" if item.air else ""
     on = f" on {item.platform}" if item.platform else ""
-    return f"{item.show}{season} {verb} {when} - {item.day:%a, %b} {item.day.day}{on}"
+    return f"{item.show}{season} {verb} {when} - {item.day:%a, %b} {item.day.day}{at}{on}"
 
 
 def countdown_posts(
@@ -80,7 +83,7 @@ def countdown_posts(
                         {
                             "text": countdown_text(item, days),
                             "days": days,
-                            "date": date_fields(ReleaseDate.parse(item.day.isoformat())),
+                            "date": date_fields(ReleaseDate.parse(item.day.isoformat()), item.air),
                         }
                         for days, item in due
                     ],

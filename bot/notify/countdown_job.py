@@ -10,6 +10,7 @@ from bot.domain.release import Precision, ReleaseKind
 from bot.notify.countdown import GuildClock, Upcoming, countdown_day, countdown_posts
 from bot.store.db import Store
 from bot.store.outbox import NewPost, OutboxRepo
+from bot.store.releases import air_time_of
 from bot.store.tables import Follow, GuildSettings, Release, Show
 
 
@@ -50,7 +51,16 @@ def queue_countdowns(store: Store, now: datetime, defaults: Defaults) -> int:
         posts: list[NewPost] = []
         for guild_id, day in due.items():
             items = [
-                Upcoming(channel, role, title, r.season, r.kind, r.window_start, r.platform)
+                Upcoming(
+                    channel,
+                    role,
+                    title,
+                    r.season,
+                    r.kind,
+                    r.window_start,
+                    r.platform,
+                    air_time_of(r),
+                )
                 for channel, role, show_id in by_guild[guild_id]
                 for r, title in releases.get(show_id, [])
                 if r.window_start is not None

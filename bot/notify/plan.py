@@ -8,9 +8,10 @@ by its cross-source fingerprint.
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
+from bot.domain.airtime import AirTime
 from bot.domain.dates import ReleaseDate
 from bot.domain.release import AlertMode, Precision
 from bot.store.outbox import NewPost
@@ -38,6 +39,7 @@ class FactNews:
     season: int | None
     date: ReleaseDate
     platform: str | None
+    air_time: AirTime | None = None
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,21 @@ class StoryNews:
     shows: Mapping[int, Sequence[FactNews]]  # show id -> the facts stated about it (may be none)
 
 
-def date_fields(when: ReleaseDate) -> dict[str, Any]:
+def date_fields(when: ReleaseDate, air: AirTime | None = None) -> dict[str, Any]:
     """How a post carries a date: a Unix time for exact days (Discord shows it in each
-    reader's zone), words for the rest ("fall 2026")."""
+    reader's zone), words for the rest ("fall 2026"). With an air time in a known zone the
+    Unix time is the moment it airs; without a zone the time travels as words."""
     fields: dict[str, Any] = {"value": when.value, "precision": str(when.precision)}
     window = when.window()
     if when.precision == Precision.DAY and window is not None:
-        moment = datetime.combine(window[0], _DISPLAY_TIME)
-        fields["timestamp"] = calendar.timegm(moment.timetuple())
+        if air is not None and air.zone is not None:
+            fields["timestamp"] = int(air.on(window[0], UTC).timestamp())
+            fields["timed"] = True
+        else:
+            moment = datetime.combine(window[0], _DISPLAY_TIME)
+            fields["timestamp"] = calendar.timegm(moment.timetuple())
+        if air is not None:
+            fields["time"] = air.text()
     else:
         fields["text"] = when.text().removeprefix("in ").capitalize() or "TBA"
     return fields
@@ -146,7 +155,11 @@ def _alert_payload(
         "role_id": follower.role_id,
     }
     if fact is not None:
-        payload |= {"show": fact.show, "platform": fact.platform, "date": date_fields(fact.date)}
+        payload |= {
+            "show": fact.show,
+            "platform": fact.platform,
+            "date": date_fields(fact.date, fact.air_time),
+        }
     return payload
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from bot.domain.airtime import AirTime
 from bot.domain.calendar import Change, Known, decide, release_kind
 from bot.domain.dates import ReleaseDate
 from bot.domain.release import Precision, ReleaseKind, ReleaseStatus
@@ -24,6 +25,11 @@ from bot.store.tables import (
 _SECOND_PART_GAP_DAYS = 14
 
 
+def air_time_of(release: Release) -> AirTime | None:
+    """The release's air time, when a story gave one."""
+    return AirTime(release.air_time, release.time_zone) if release.air_time else None
+
+
 @dataclass(frozen=True)
 class NewFact:
     """A fact as the calendar takes it, from a story of a source."""
@@ -36,6 +42,7 @@ class NewFact:
     story_id: int
     source_id: int
     published: datetime
+    air_time: AirTime | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,9 @@ class ReleaseRepo:
             self._set_date(release, decision.date, fact.published)
         if fact.platform and not release.manual:
             release.platform = fact.platform
+        if fact.air_time and not release.manual and fact.date == decision.date:
+            # A moved day keeps its known slot until a story gives a new one.
+            release.air_time, release.time_zone = fact.air_time.at, fact.air_time.zone
         self.session.flush()
         assert release.id is not None
         if decision.change == Change.MOVED and old is not None:

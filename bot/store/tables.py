@@ -212,7 +212,7 @@ class Digest(SQLModel, table=True):
 
 
 class EventLink(SQLModel, table=True):
-    """The Discord scheduled event a guild has for a release, and the date it was made for."""
+    """The Discord scheduled event a guild has for a release, and the start it was made for."""
 
     __tablename__ = "event_link"
 
@@ -221,7 +221,7 @@ class EventLink(SQLModel, table=True):
         sa_column_args=[ForeignKey("release.id", ondelete="CASCADE")], primary_key=True
     )
     event_id: int = _snowflake()
-    date_value: str = Field(max_length=16)
+    date_value: str = Field(max_length=16)  # the start it was made for: UTC, YYYY-MM-DDTHH:MM
 
 
 class BotState(SQLModel, table=True):

@@ -6,6 +6,7 @@ import pytest
 
 from bot.config import parse_config
 from bot.discord_app.client import PremiereBot
+from bot.domain.airtime import AirTime
 from bot.store.db import Store, make_engine
 from bot.store.sync import apply_config
 from bot.store.tables import utcnow
@@ -36,7 +37,8 @@ def simcord_bot(bot_store: Store) -> PremiereBot:
 
 
 def add_release(store: Store, show: str, value: str, *, season: int = 2, event: str = "premiere",
-                platform: str | None = "Paramount+") -> None:  # fmt: skip
+                platform: str | None = "Paramount+",
+                air: AirTime | None = None) -> None:  # fmt: skip
     """A release learnt from a story of a source, as the news would give it."""
     from datetime import timedelta
 
@@ -67,5 +69,5 @@ def add_release(store: Store, show: str, value: str, *, season: int = 2, event: 
         session.add(story)
         session.flush()
         fact = NewFact(found.id, season, event, ReleaseDate.parse(value), platform, story.id or 0,
-                       source.id or 0, story.published_at)  # fmt: skip
+                       source.id or 0, story.published_at, air)  # fmt: skip
         ReleaseRepo(session).apply(fact)

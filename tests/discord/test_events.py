@@ -1,8 +1,10 @@
 """Discord scheduled events for followed releases: created, moved, deleted, capped."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.discord_app.events import sync_events
+from bot.domain.airtime import AirTime
 from bot.store.db import Store
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.tables import utcnow
@@ -37,6 +39,14 @@ async def test_events_follow_the_calendar(simcord_env, bot_store: Store) -> None
     assert await sync_events(guild, bot_store, CONFIG.defaults) == (0, 1, 0)
     [event] = await guild.fetch_scheduled_events()
     assert event.start_time.astimezone(UTC).date().isoformat() == day(19)
+
+    # A story gives the air time: the event moves to that moment, in the story's zone.
+    add_release(bot_store, "Picard", day(19), air=AirTime(time(21), "America/New_York"))
+    assert await sync_events(guild, bot_store, CONFIG.defaults) == (0, 1, 0)
+    [event] = await guild.fetch_scheduled_events()
+    start = event.start_time.astimezone(ZoneInfo("America/New_York"))
+    assert (start.date().isoformat(), start.hour) == (day(19), 21)
+    assert event.end_time is not None and event.end_time - event.start_time == timedelta(hours=1)
 
     add_release(bot_store, "Picard", str(utcnow().year), season=0, event="cancellation")
     assert await sync_events(guild, bot_store, CONFIG.defaults) == (0, 0, 1)

@@ -1,6 +1,6 @@
 """Stories through the classifier into the calendar and the outbox, in one transaction."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import col, select
 
@@ -43,8 +43,9 @@ def test_alert_once_then_date_change(store: Store) -> None:
     with store.session() as session:
         apply_config(session, parse_config(CONFIG, "feeds.yaml"), NOW - timedelta(days=1))
     add_story(
-        store, 1, "a", f"Star Trek: Picard Season 2 Returns {PREMIERE:%B %-d, %Y} on Paramount+"
-    )
+        store, 1, "a",
+        f"Star Trek: Picard Season 2 Returns {PREMIERE:%B %-d, %Y} at 9/8c on Paramount+",
+    )  # fmt: skip
     add_story(
         store, 2, "b", f"'Picard' Season 2 Returns {PREMIERE:%B %-d, %Y} on Paramount+", minutes=5
     )
@@ -53,6 +54,10 @@ def test_alert_once_then_date_change(store: Store) -> None:
     [alert] = outbox(store)
     assert (alert.channel_id, alert.kind) == (10, "alert")
     assert alert.payload["headline"] == f"Picard S2 returns {PREMIERE:%b %-d} on Paramount+"
+    assert alert.payload["date"]["time"] == "9 p.m. ET"  # the air time travels with the date
+    with store.session() as session:
+        [release] = session.exec(select(Release)).all()
+        assert (release.air_time, release.time_zone) == (time(21), "America/New_York")
 
     add_story(store, 1, "c", f"Star Trek: Picard Season 2 Moves to {MOVED:%B %-d, %Y}", minutes=60)
     report = classify_new_stories(store, NOW + timedelta(hours=2))

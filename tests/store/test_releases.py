@@ -1,13 +1,14 @@
 """The calendar in the store: one release per slot, its history, its sources, its status."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 
+from bot.domain.airtime import AirTime
 from bot.domain.calendar import Change
 from bot.domain.dates import ReleaseDate
 from bot.store.db import Store
-from bot.store.releases import NewFact, ReleaseRepo
+from bot.store.releases import NewFact, ReleaseRepo, air_time_of
 from bot.store.tables import Release, Show, Source, Story
 
 T0 = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -34,9 +35,10 @@ def setup(store: Store) -> tuple[int, list[int], list[int]]:
 
 
 def fact(show: int, story: int, source: int, value: str | None, *, event: str = "premiere",
-         season: int | None = 3, hours: int = 0) -> NewFact:  # fmt: skip
+         season: int | None = 3, hours: int = 0,
+         air: AirTime | None = None) -> NewFact:  # fmt: skip
     return NewFact(show, season, event, ReleaseDate.parse(value), "Apple TV+", story, source,
-                   T0 + timedelta(hours=hours))  # fmt: skip
+                   T0 + timedelta(hours=hours), air)  # fmt: skip
 
 
 def test_new_refined_moved_with_history(store: Store) -> None:
@@ -117,3 +119,26 @@ def test_upcoming_lists_exact_dates_then_approximate(store: Store) -> None:
         rows = repo.upcoming(date(2026, 11, 24), date(2027, 12, 31), followed_only=False)
         assert [(r.season, r.date_value) for r, _ in rows] == [(4, "2027"), (3, "2027-03-05")]
         assert repo.upcoming(date(2026, 11, 24), date(2027, 12, 31), followed_only=True) == []
+
+
+def test_air_time_follows_the_day_it_was_given_for(store: Store) -> None:
+    show, sources, stories = setup(store)
+    nine = AirTime(time(21), "America/New_York")
+    with store.session() as session:
+        repo = ReleaseRepo(session)
+        first = repo.apply(fact(show, stories[0], sources[0], "2027-03-05", air=nine))
+        release = session.get(Release, first.release_id)
+        assert release is not None and air_time_of(release) == nine
+        # An older story with another day and time changes neither.
+        repo.apply(fact(show, stories[1], sources[0], "2027-03-01", hours=-48,
+                        air=AirTime(time(20), None)))  # fmt: skip
+        assert air_time_of(release) == nine
+        # A move without a time keeps the slot; a later story with a time sets it.
+        repo.apply(fact(show, stories[2], sources[1], "2027-03-12", event="date_change", hours=2))
+        assert (release.date_value, air_time_of(release)) == ("2027-03-12", nine)
+        later = AirTime(time(22), "America/New_York")
+        repo.apply(fact(show, stories[3], sources[1], "2027-03-12", hours=3, air=later))
+        assert air_time_of(release) == later
+    with store.session() as session:  # and it is stored, zone included
+        stored = session.get(Release, first.release_id)
+        assert stored is not None and air_time_of(stored) == later

@@ -14,7 +14,7 @@ from bot.discord_app.render import release_when
 from bot.domain.release import Precision
 from bot.notify.countdown import Upcoming, countdown_text
 from bot.store.db import Store
-from bot.store.releases import ReleaseRepo
+from bot.store.releases import ReleaseRepo, air_time_of
 from bot.store.shows import ShowRepo
 
 LIST_LIMIT = 25
@@ -39,7 +39,8 @@ class Calendar(commands.Cog):
                     ReleaseRepo(session), _today(), days, followed_only=True, guild_id=guild_id
                 )
             return [
-                f"• {e.title} - {release_when(e.release.date_value)}" for e in found[:LIST_LIMIT]
+                f"• {e.title} - {release_when(e.release.date_value, air_time_of(e.release))}"
+                for e in found[:LIST_LIMIT]
             ]
 
         lines = await asyncio.to_thread(listing)
@@ -74,6 +75,7 @@ class Calendar(commands.Cog):
                     release.kind,
                     release.window_start,
                     release.platform,
+                    air_time_of(release),
                 )
                 return countdown_text(item, (release.window_start - _today()).days)
 
@@ -99,7 +101,8 @@ class Calendar(commands.Cog):
                 for release in repo.all_of_show(found.id)[:LIST_LIMIT]:
                     assert release.id is not None
                     season = f"Season {release.season} " if release.season else ""
-                    lines = [f"{release_when(release.date_value)} · {release.status}"]
+                    shown = release_when(release.date_value, air_time_of(release))
+                    lines = [f"{shown} · {release.status}"]
                     lines += [
                         f"moved {c.old_value or 'TBA'} → {c.new_value or 'TBA'}"
                         for c in repo.history(release.id)

@@ -12,7 +12,7 @@ from bot.discord_app.cogs.common import UserError, catalogue_choices, title_of
 from bot.discord_app.render import release_when
 from bot.store.db import Store
 from bot.store.follows import FollowRepo, NewFollow
-from bot.store.releases import ReleaseRepo
+from bot.store.releases import ReleaseRepo, air_time_of
 from bot.store.shows import ShowRepo
 
 NEEDED = (
@@ -125,7 +125,7 @@ class Follows(commands.Cog):
 def next_date(session: Session, show_id: int) -> str | None:
     """The show's next known release date as readers see it, if any."""
     for release in ReleaseRepo(session).of_show(show_id, datetime.now(UTC).date()):
-        return release_when(release.date_value)
+        return release_when(release.date_value, air_time_of(release))
     return None
 
 
