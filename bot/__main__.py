@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from bot import __version__
 from bot.settings import Settings
 
@@ -29,7 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_USAGE
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"invalid settings (environment or .env):\n{error}", file=sys.stderr)
+        return EXIT_INVALID
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -319,22 +325,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     if args.console:
-        return asyncio.run(_console(store, config, _config_path(args, settings)))
+        return asyncio.run(_console(store, config, settings, _config_path(args, settings)))
     from bot.discord_app.runner import run_bot
 
     return asyncio.run(run_bot(store, config, settings, _config_path(args, settings)))
 
 
-async def _console(store: "Store", config: "FeedsConfig", path: Path) -> int:
+async def _console(store: "Store", config: "FeedsConfig", settings: Settings, path: Path) -> int:
     """Everything but Discord: polls, classifies, and prints each post as it would appear."""
     import asyncio
+    import os
     import signal
+    import socket
     from datetime import UTC, datetime
 
     from bot.feeds.fetch import Fetcher
     from bot.feeds.parsing_pool import ParsingPool
+    from bot.leader import Leadership
     from bot.notify.console import ConsoleSender
-    from bot.scheduling import build_scheduler
+    from bot.scheduling import Jobs
     from bot.service import Service
     from bot.store.sync import apply_config
 
@@ -349,13 +358,15 @@ async def _console(store: "Store", config: "FeedsConfig", path: Path) -> int:
         async with Fetcher.open() as fetcher:
             sender = ConsoleSender(sys.stdout)
             service = Service(
-                store, config, sender, fetcher, parsers, worker="console", config_path=path
-            )
-            scheduler = build_scheduler(service)
-            scheduler.start()
+                store, config, sender, fetcher, parsers,
+                worker=f"{socket.gethostname()}:{os.getpid()}", shards=settings.shards,
+                config_path=path,
+            )  # fmt: skip
+            jobs = Jobs(service, Leadership(store.engine))
+            jobs.start()
             log.info("running in console mode; Ctrl-C stops")
             await stop.wait()
-            scheduler.shutdown(wait=False)
+            jobs.stop()
     finally:
         parsers.close()
         store.close()

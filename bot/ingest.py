@@ -39,6 +39,8 @@ def classify_new_stories(store: Store, now: datetime) -> IngestReport:
     calendar and queues the alerts and date-change posts."""
     report = IngestReport()
     with store.session() as session:
+        if not StoryRepo(session).unclassified(1):
+            return report  # runs after every poll: skip building the matcher when idle
         rows = ShowRepo(session).catalogue()
         sources = {s.id: s.name for s in SourceRepo(session).all()}
     ids = {show.title: show.id or 0 for show, _ in rows}

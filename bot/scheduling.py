@@ -1,41 +1,123 @@
-"""APScheduler 3.x wiring: stable job ids, and why each timing policy is what it is."""
+"""APScheduler 3.x wiring: which process runs which job, stable job ids, and why each
+timing policy is what it is."""
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.service import Service
+from bot.leader import Leadership
+from bot.service import Service, guarded
+
+log = logging.getLogger(__name__)
 
 # coalesce: after downtime a job runs once, not once per missed interval (six hours down
-# polls each due source once). max_instances=1: a slow cycle never overlaps the next.
+# polls each source once). max_instances=1: a slow run never overlaps the next.
 # misfire_grace_time: a run that is late by up to a minute still happens; later ones are
 # skipped, which is safe because every job works from the database's state, not its slot:
-# polls pick sources whose next_poll_at has come, countdowns post only while today's hour
-# is recent (bot.notify.countdown.GRACE) and never for a day that is over.
+# a source is polled from its next_poll_at, countdowns post only while today's hour is
+# recent (bot.notify.countdown.GRACE) and never for a day that is over.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-POLL_EVERY, DELIVER_EVERY, TIMED_EVERY, UPKEEP_EVERY, RELOAD_EVERY = 30, 5, 60, 3600, 3  # seconds
-
+DELIVER_EVERY, TIMED_EVERY, UPKEEP_EVERY, RELOAD_EVERY = 5, 60, 3600, 3  # seconds
+# How often a process checks it still leads, or tries to take the lead: a dead leader's
+# work moves to another process within this (PostgreSQL frees its lock at once).
+LEAD_EVERY = 15
+POLL_PREFIX = "poll:"
+LEADER_JOBS = ("timed_posts", "upkeep")  # plus one poll job per source
 
 # A job the Discord edge adds (it needs the client): a coroutine, its period and its id.
 ExtraJob = tuple[Callable[[], Awaitable[None]], int, str]
 
 
-def build_scheduler(service: Service, extra: Sequence[ExtraJob] = ()) -> AsyncIOScheduler:
-    """Jobs start in the scheduler; call start() from the running event loop (setup_hook)."""
-    scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
-    now = datetime.now(UTC)
-    scheduler.add_job(service.poll, "interval", seconds=POLL_EVERY, id="poll",
-                      next_run_time=now, replace_existing=True)  # fmt: skip
-    scheduler.add_job(service.deliver, "interval", seconds=DELIVER_EVERY, id="deliver",
-                      next_run_time=now, replace_existing=True)  # fmt: skip
-    scheduler.add_job(service.timed_posts, "interval", seconds=TIMED_EVERY, id="timed_posts",
-                      next_run_time=now, replace_existing=True)  # fmt: skip
-    scheduler.add_job(service.upkeep, "interval", seconds=UPKEEP_EVERY, id="upkeep",
-                      next_run_time=now, replace_existing=True)  # fmt: skip
-    scheduler.add_job(service.reload_config, "interval", seconds=RELOAD_EVERY, id="reload_config",
-                      replace_existing=True)  # fmt: skip
-    for job, seconds, job_id in extra:
-        scheduler.add_job(job, "interval", seconds=seconds, id=job_id, next_run_time=now,
-                          replace_existing=True)  # fmt: skip
-    return scheduler
+class Jobs:
+    """The scheduled jobs of one process. Every process delivers its shards' posts and
+    watches feeds.yaml; the leader (bot.leader) also polls each source, queues countdowns
+    and digests, and keeps the calendar."""
+
+    def __init__(
+        self, service: Service, leadership: Leadership, extra: Sequence[ExtraJob] = ()
+    ) -> None:
+        self.service = service
+        self.leadership = leadership
+        self.leading = False
+        self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        now = datetime.now(UTC)
+        self._every(service.deliver, DELIVER_EVERY, "deliver", now)
+        self._every(self.reload_config, RELOAD_EVERY, "reload_config", now + timedelta(seconds=1))
+        self._every(self.lead, LEAD_EVERY, "lead", now)
+        for job, seconds, job_id in extra:
+            self._every(job, seconds, job_id, now)
+
+    @property
+    def running(self) -> bool:
+        return self.scheduler.running
+
+    def start(self) -> None:
+        """Call from the running event loop (setup_hook, or the console's main)."""
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """No new runs start; running ones finish. The lead goes to another process."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.leadership.release()
+
+    async def lead(self) -> None:
+        """Takes or keeps the lead and runs the leader's jobs while it holds it."""
+        await guarded("lead", self._lead)
+
+    async def reload_config(self) -> None:
+        if await self.service.reload_config() and self.leading:
+            await guarded("sync_polls", self.sync_polls)
+
+    async def sync_polls(self) -> None:
+        """One job per enabled source, at the source's interval, first run when the
+        source is due. Sources added, removed or changed (feeds.yaml, Discord) follow."""
+        plans = {f"{POLL_PREFIX}{p.source_id}": p for p in await self.service.poll_plans()}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(POLL_PREFIX) and job.id not in plans:
+                job.remove()
+        now = datetime.now(UTC)
+        for job_id, plan in plans.items():
+            interval = timedelta(seconds=plan.interval_seconds)
+            first = max(now, plan.next_poll_at or now)
+            job = self.scheduler.get_job(job_id)
+            if job is None:
+                self.scheduler.add_job(
+                    self._poll, IntervalTrigger(seconds=plan.interval_seconds, timezone=UTC),
+                    args=[plan.source_id], id=job_id, next_run_time=first,
+                )  # fmt: skip
+            elif job.trigger.interval != interval:
+                job.modify(trigger=IntervalTrigger(seconds=plan.interval_seconds, timezone=UTC),
+                           next_run_time=first)  # fmt: skip
+
+    async def _lead(self) -> None:
+        leading = await asyncio.to_thread(self.leadership.hold)
+        if leading and not self.leading:
+            log.info("leading: this process polls the feeds and keeps the calendar")
+            self._every(self.service.timed_posts, TIMED_EVERY, "timed_posts", datetime.now(UTC))
+            self._every(self.service.upkeep, UPKEEP_EVERY, "upkeep", datetime.now(UTC))
+        elif self.leading and not leading:
+            log.warning("lead lost: another process polls the feeds now")
+            for job in self.scheduler.get_jobs():
+                if job.id in LEADER_JOBS or job.id.startswith(POLL_PREFIX):
+                    job.remove()
+        self.leading = leading
+        if leading:  # also picks up sources added from Discord since the last round
+            await self.sync_polls()
+
+    async def _poll(self, source_id: int) -> None:
+        next_poll = await self.service.poll_source(source_id)
+        job = self.scheduler.get_job(f"{POLL_PREFIX}{source_id}")
+        if job is not None and next_poll is not None:
+            # Backoff, Retry-After and max-age move the next run off the plain interval.
+            job.modify(next_run_time=max(next_poll, datetime.now(UTC)))
+
+    def _every(
+        self, job: Callable[[], Awaitable[None]], seconds: int, job_id: str, first: datetime
+    ) -> None:
+        self.scheduler.add_job(job, IntervalTrigger(seconds=seconds, timezone=UTC), id=job_id,
+                               next_run_time=first, replace_existing=True)  # fmt: skip

@@ -5,14 +5,17 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from sqlmodel import Session
 
 from bot.config import ConfigError, load_config
 from bot.config.schema import FeedsConfig
 from bot.domain.polling import is_broken
+from bot.domain.shards import ShardSet
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parsing_pool import ParsingPool
 from bot.feeds.poll import Poller
@@ -23,17 +26,28 @@ from bot.notify.digest import queue_digests
 from bot.notify.sender import Sender
 from bot.store.db import Store
 from bot.store.guilds import GuildSettingsRepo
-from bot.store.outbox import NewPost, OutboxRepo
+from bot.store.outbox import OutboxRepo, notice
 from bot.store.releases import ReleaseRepo
 from bot.store.sources import SourceRepo, SyncReport
 from bot.store.stories import StoryRepo
 from bot.store.sync import apply_config
+from bot.store.tables import Source
 
 log = logging.getLogger(__name__)
 # Stories are kept this long for cross-source dedupe and /show; those a release cites stay.
 STORY_RETENTION = timedelta(days=90)
 REJECTED = "feeds.yaml was rejected; the last good one keeps running"
 Clock = Callable[[], datetime]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """What the scheduler needs to know of an enabled source to give it a poll job."""
+
+    source_id: int
+    interval_seconds: int
+    next_poll_at: datetime | None
 
 
 class Service:
@@ -46,6 +60,7 @@ class Service:
         parsers: ParsingPool,
         *,
         worker: str,
+        shards: ShardSet | None = None,
         config_path: Path | None = None,
         clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
@@ -58,37 +73,56 @@ class Service:
             store, fetcher, parsers, backlog_age=config.defaults.backlog_age, clock=clock
         )
         self.delivery = Delivery(
-            store, sender, worker=worker, clock=clock, admin_channel=self._admin_channel
-        )
+            store, sender, worker=worker, clock=clock, admin_channel=self._admin_channel,
+            shards=shards,
+        )  # fmt: skip
+        # One classification at a time: polls finish concurrently, and each would
+        # otherwise read the same unclassified stories.
+        self._classifying = asyncio.Lock()
 
-    async def poll(self) -> None:
-        """Polls the due sources, then classifies what is new and queues its posts."""
-        await _guarded("poll", self._poll)
+    async def poll_plans(self) -> list[PollPlan]:
+        """The enabled sources, for their poll jobs."""
+
+        def read() -> list[PollPlan]:
+            with self.store.session() as session:
+                return [
+                    PollPlan(s.id or 0, s.interval_seconds, s.next_poll_at)
+                    for s in SourceRepo(session).all()
+                    if s.enabled
+                ]
+
+        return await asyncio.to_thread(read)
+
+    async def poll_source(self, source_id: int) -> datetime | None:
+        """Polls one source, classifies what is new and queues its posts; returns when the
+        source wants polling next (None when it is gone or the job failed)."""
+        return await guarded(f"poll source_id={source_id}", lambda: self._poll_source(source_id))
 
     async def deliver(self) -> None:
-        await _guarded("deliver", self._deliver)
+        await guarded("deliver", self._deliver)
 
     async def timed_posts(self) -> None:
         """Countdowns and digests whose local time has come."""
-        await _guarded("timed_posts", self._timed_posts)
+        await guarded("timed_posts", self._timed_posts)
 
-    async def reload_config(self) -> None:
-        """Applies feeds.yaml when it changed on disk; keeps the running one if it is invalid."""
-        await _guarded("reload_config", self._reload_config)
+    async def reload_config(self) -> bool:
+        """Applies feeds.yaml when it changed on disk; keeps the running one if it is invalid.
+        Returns whether a new configuration was applied."""
+        return bool(await guarded("reload_config", self._reload_config))
 
-    async def _reload_config(self) -> None:
+    async def _reload_config(self) -> bool:
         if self.config_path is None:
-            return
+            return False
         digest = _digest(self.config_path)
         if digest is None or digest == self._config_digest:
-            return
+            return False
         self._config_digest = digest
         try:
             config = load_config(self.config_path)
         except ConfigError as error:
             log.error("feeds.yaml rejected, the running configuration stays:\n%s", error)
             await asyncio.to_thread(self._report_rejected, error, digest)
-            return
+            return False
 
         def apply() -> SyncReport:
             with self.store.session() as session:
@@ -99,25 +133,20 @@ class Service:
         self.poller.backlog_age = config.defaults.backlog_age
         log.info("feeds.yaml reloaded sources_added=%s updated=%s disabled=%s",
                  report.added, report.updated, report.disabled)  # fmt: skip
+        return True
 
     def _report_rejected(self, error: ConfigError, digest: str) -> None:
         channel = self.config.defaults.admin_channel
         if channel is None:
             return
         problems = "\n".join(str(p) for p in error.problems)
-        notice = NewPost(
-            dedupe_key=f"notice:config:{digest[:32]}",
-            guild_id=0,
-            channel_id=channel,
-            kind="notice",
-            payload={"kind": "notice", "headline": REJECTED, "excerpt": problems[:1500]},
-        )
+        post = notice(f"notice:config:{digest[:32]}", 0, channel, REJECTED, problems[:1500])
         with self.store.session() as session:
-            OutboxRepo(session).enqueue([notice], self.clock())
+            OutboxRepo(session).enqueue([post], self.clock())
 
     async def upkeep(self) -> None:
         """Marks past releases aired and prunes old stories no release cites."""
-        await _guarded("upkeep", self._upkeep)
+        await guarded("upkeep", self._upkeep)
 
     async def _upkeep(self) -> None:
         now = self.clock()
@@ -132,45 +161,44 @@ class Service:
         if aired or pruned:
             log.info("upkeep aired=%d pruned_stories=%d", aired, pruned)
 
-    async def _poll(self) -> None:
-        outcomes = await self.poller.cycle()
-        report = await asyncio.to_thread(classify_new_stories, self.store, self.clock())
-        await asyncio.to_thread(self._report_broken_sources)
-        if outcomes or report.stories:
-            errors = sum(o.status == "error" for o in outcomes)
-            log.info("poll cycle sources=%d errors=%d new=%d facts=%d posts=%d", len(outcomes),
-                     errors, sum(o.new for o in outcomes), report.facts, report.posts)  # fmt: skip
+    async def _poll_source(self, source_id: int) -> datetime | None:
+        source = await asyncio.to_thread(self._enabled_source, source_id)
+        if source is None:
+            return None
+        await self.poller.poll(source)
+        async with self._classifying:
+            report = await asyncio.to_thread(classify_new_stories, self.store, self.clock())
+        if report.stories:
+            log.info("classified source=%s stories=%d facts=%d posts=%d",
+                     source.name, report.stories, report.facts, report.posts)  # fmt: skip
+        polled = await asyncio.to_thread(self._enabled_source, source_id)
+        if polled is not None:
+            await asyncio.to_thread(self._report_broken, polled)
+        return polled.next_poll_at if polled else None
+
+    def _enabled_source(self, source_id: int) -> Source | None:
+        with self.store.session() as session:
+            source = session.get(Source, source_id)
+            return source if source is not None and source.enabled else None
 
     def _admin_channel(self, session: Session, guild_id: int) -> int | None:
         return GuildSettingsRepo(session).effective(guild_id, self.config.defaults).admin_channel_id
 
-    def _report_broken_sources(self) -> int:
+    def _report_broken(self, source: Source) -> int:
         """One notice per failing streak of a source that has been failing for three days."""
         channel = self.config.defaults.admin_channel
-        if channel is None:
-            return 0
         now = self.clock()
+        since = source.failing_since
+        if channel is None or since is None or not is_broken(since, now):
+            return 0
+        post = notice(
+            f"notice:broken-source:{source.id}:{since:%Y%m%dT%H%M%S}", 0, channel,
+            f"The feed {source.name!r} is broken",
+            f"It has failed since {since:%Y-%m-%d %H:%M} UTC: {source.last_error}. "
+            f"It is retried daily. {source.url}",
+        )  # fmt: skip
         with self.store.session() as session:
-            notices = []
-            for source in SourceRepo(session).all():
-                since = source.failing_since
-                if not source.enabled or since is None or not is_broken(since, now):
-                    continue
-                notices.append(
-                    NewPost(
-                        dedupe_key=f"notice:broken-source:{source.id}:{since:%Y%m%dT%H%M%S}",
-                        guild_id=0,
-                        channel_id=channel,
-                        kind="notice",
-                        payload={
-                            "kind": "notice",
-                            "headline": f"The feed {source.name!r} is broken",
-                            "excerpt": f"It has failed since {since:%Y-%m-%d %H:%M} UTC: "
-                            f"{source.last_error}. It is retried daily. {source.url}",
-                        },
-                    )
-                )
-            return len(OutboxRepo(session).enqueue(notices, now))
+            return len(OutboxRepo(session).enqueue([post], now))
 
     async def _deliver(self) -> None:
         while (await self.delivery.run_once()).sent:
@@ -194,8 +222,10 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-async def _guarded(name: str, job: Callable[[], Awaitable[None]]) -> None:
+async def guarded(name: str, job: Callable[[], Awaitable[T]]) -> T | None:
+    """Runs a job, logging its failure instead of raising: the scheduler keeps going."""
     try:
-        await job()
+        return await job()
     except Exception:
         log.exception("job failed job=%s", name)
+        return None

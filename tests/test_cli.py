@@ -34,6 +34,12 @@ def test_help_lists_every_command() -> None:
         assert f"    {command} " in result.stdout
 
 
+def test_bad_settings_are_named_and_exit_1() -> None:
+    result = _run("check", env={"SHARD_IDS": "0,1"})
+    assert result.returncode == 1
+    assert "SHARD_IDS needs SHARD_COUNT" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_check_accepts_the_shipped_feeds_yaml() -> None:
     result = _run("check")
     assert result.returncode == 0, result.stderr

@@ -10,7 +10,9 @@ from bot.settings import Settings
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("DISCORD_TOKEN", "DATABASE_URL", "FEEDS_FILE", "LOG_LEVEL", "DISCORD_API_BASE"):
+    names = ("DISCORD_TOKEN", "DATABASE_URL", "FEEDS_FILE", "LOG_LEVEL", "DISCORD_API_BASE",
+             "SHARD_COUNT", "SHARD_IDS")  # fmt: skip
+    for name in names:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -42,4 +44,35 @@ def test_token_never_shows_in_text(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bad_log_level_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOG_LEVEL", "LOUD")
     with pytest.raises(ValidationError, match="unknown log level"):
+        Settings()
+
+
+def test_shards_default_to_every_shard_in_one_process() -> None:
+    assert Settings().shards is None
+
+
+def test_shard_ids_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHARD_COUNT", "4")
+    monkeypatch.setenv("SHARD_IDS", "0, 2")
+    shards = Settings().shards
+    assert shards is not None and (shards.count, shards.ids) == (4, (0, 2))
+    assert shards.owns(0) and not shards.owns(1 << 22) and shards.owns(2 << 22)
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "message"),
+    [
+        ("2", "0,2", "must each be below SHARD_COUNT 2"),
+        (None, "0", "SHARD_IDS needs SHARD_COUNT"),
+        ("2", "zero", "SHARD_IDS must be shard numbers"),
+        ("0", None, "SHARD_COUNT must be at least 1"),
+    ],
+)
+def test_bad_shard_settings_say_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, count: str | None, ids: str | None, message: str
+) -> None:
+    for name, value in (("SHARD_COUNT", count), ("SHARD_IDS", ids)):
+        if value is not None:
+            monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
         Settings()

@@ -4,10 +4,10 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import discord
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
@@ -19,27 +19,44 @@ from bot.discord_app.cogs.follows import Follows
 from bot.store.db import Store
 from bot.store.state import StateRepo
 
+if TYPE_CHECKING:
+    from bot.scheduling import Jobs
+
 log = logging.getLogger(__name__)
 COMMANDS_KEY = "slash_commands_sha256"
 
 
 # Builds the scheduled jobs once the client exists (they deliver through it).
-JobsFactory = Callable[["PremiereBot"], AsyncIOScheduler]
+JobsFactory = Callable[["PremiereBot"], "Jobs"]
 
 
-class PremiereBot(commands.Bot):
-    def __init__(self, store: Store, defaults: Defaults, jobs: JobsFactory | None = None) -> None:
+class PremiereBot(commands.AutoShardedBot):
+    """Sharded: with no shard settings it runs as many shards as Discord recommends; with
+    SHARD_COUNT and SHARD_IDS several processes split them."""
+
+    def __init__(
+        self,
+        store: Store,
+        defaults: Defaults,
+        jobs: JobsFactory | None = None,
+        *,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # no privileged intents: the bot reads no messages
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),  # a title with @everyone pings nobody
+            shard_count=shard_count,
+            # None means every shard; discord.py's annotation leaves its own default out.
+            shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type]
         )
         self.store = store
         self.defaults = defaults
         self._jobs = jobs
-        self.scheduler: AsyncIOScheduler | None = None
+        self.jobs: Jobs | None = None
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -49,12 +66,12 @@ class PremiereBot(commands.Bot):
         await self.add_cog(Admin(self.store, self.defaults))
         await self.sync_commands()
         if self._jobs is not None:
-            self.scheduler = self._jobs(self)
-            self.scheduler.start()
+            self.jobs = self._jobs(self)
+            self.jobs.start()
 
     async def close(self) -> None:
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self.jobs is not None:
+            self.jobs.stop()
         await super().close()
 
     async def sync_commands(self) -> bool:

@@ -1,13 +1,14 @@
 """`premiere-bot run`: the client, its slash commands, and the jobs delivering through it."""
 
 import asyncio
+import os
 import signal
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config.schema import FeedsConfig
 from bot.discord_app.client import PremiereBot
@@ -16,7 +17,8 @@ from bot.discord_app.events import events_job
 from bot.discord_app.sender import DiscordSender
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parsing_pool import ParsingPool
-from bot.scheduling import build_scheduler
+from bot.leader import Leadership
+from bot.scheduling import Jobs
 from bot.service import Service
 from bot.settings import Settings
 from bot.store.db import Store
@@ -33,16 +35,19 @@ async def run_bot(store: Store, config: FeedsConfig, settings: Settings, config_
     try:
         async with Fetcher.open() as fetcher:
 
-            def jobs(client: PremiereBot) -> AsyncIOScheduler:
-                sender = DiscordSender(client)
+            def jobs(client: PremiereBot) -> Jobs:
                 service = Service(
-                    store, config, sender, fetcher, parsers, worker="bot", config_path=config_path
-                )
-                return build_scheduler(
-                    service, [(events_job(client, store, config), 600, "events")]
-                )
+                    store, config, DiscordSender(client), fetcher, parsers,
+                    worker=f"{socket.gethostname()}:{os.getpid()}", shards=settings.shards,
+                    config_path=config_path,
+                )  # fmt: skip
+                events = events_job(client, store, config)
+                return Jobs(service, Leadership(store.engine), [(events, 600, "events")])
 
-            bot = PremiereBot(store, config.defaults, jobs)
+            bot = PremiereBot(
+                store, config.defaults, jobs,
+                shard_count=settings.shard_count, shard_ids=settings.shard_ids,
+            )  # fmt: skip
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))

@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.domain.shards import ShardSet
 from bot.notify.sender import Sender, SendError, nonce_for
 from bot.store.db import Store
 from bot.store.follows import FollowRepo
-from bot.store.outbox import INTERRUPTED, NewPost, OutboxRepo
+from bot.store.outbox import INTERRUPTED, NewPost, OutboxRepo, notice
 from bot.store.tables import Outbox
 
 log = logging.getLogger(__name__)
@@ -26,18 +27,12 @@ AdminChannel = Callable[[Session, int], int | None]
 
 def lost_channel_notice(post: Outbox, admin_channel: int, reason: str) -> NewPost:
     """Told once per lost channel (the key has no time in it)."""
-    return NewPost(
-        dedupe_key=f"notice:lost-channel:{post.channel_id}",
-        guild_id=post.guild_id,
-        channel_id=admin_channel,
-        kind="notice",
-        payload={
-            "kind": "notice",
-            "headline": f"I can no longer post in <#{post.channel_id}>",
-            "excerpt": f"{reason}. Its follows are paused; fix the channel's permissions and "
-            "follow again, or /unfollow there.",
-        },
-    )
+    return notice(
+        f"notice:lost-channel:{post.channel_id}", post.guild_id, admin_channel,
+        f"I can no longer post in <#{post.channel_id}>",
+        f"{reason}. Its follows are paused; fix the channel's permissions and follow again, "
+        "or /unfollow there.",
+    )  # fmt: skip
 
 
 @dataclass
@@ -65,6 +60,7 @@ class Delivery:
         batch: int = 20,
         stale_after: timedelta = timedelta(minutes=2),
         admin_channel: AdminChannel = lambda session, guild_id: None,
+        shards: ShardSet | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -74,6 +70,7 @@ class Delivery:
         self.batch = batch
         self.stale_after = stale_after
         self.admin_channel = admin_channel
+        self.shards = shards  # this process delivers for these shards' guilds only
 
     async def run_once(self) -> DeliveryReport:
         """Sends every post that is due now, one at a time and in order."""
@@ -123,7 +120,7 @@ class Delivery:
         with self.store.session() as session:
             outbox = OutboxRepo(session)
             outbox.release_stale(now, self.stale_after)
-            return outbox.claim(self.worker, now, self.batch)
+            return outbox.claim(self.worker, now, self.batch, self.shards)
 
     def _record_sent(self, sent: list[tuple[int, int]]) -> None:
         with self.store.session() as session:

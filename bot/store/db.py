@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 import bot
+from bot.store.locks import MIGRATE_LOCK, exclusive
 from bot.store.tables import SCHEMA_REVISION
 
 
@@ -51,10 +52,13 @@ def migrations_dir() -> Path:
 
 def migrate(engine: Engine) -> None:
     """Brings the schema to the newest revision, loading Alembic only when that is needed."""
-    if schema_revision(engine) != SCHEMA_REVISION:
-        from bot.store.migrations import upgrade
+    if schema_revision(engine) == SCHEMA_REVISION:
+        return
+    with exclusive(engine, MIGRATE_LOCK):
+        if schema_revision(engine) != SCHEMA_REVISION:  # another process may have done it
+            from bot.store.migrations import upgrade
 
-        upgrade(engine)
+            upgrade(engine)
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import Integer, Table, literal_column, update
 from sqlmodel import Session, col, select
 
+from bot.domain.shards import GUILD_SHIFT, ShardSet
 from bot.store.insert_if_new import insert_if_new
 from bot.store.tables import Outbox
 
@@ -24,6 +25,12 @@ class NewPost:
     channel_id: int
     kind: str
     payload: dict[str, Any]
+
+
+def notice(dedupe_key: str, guild_id: int, channel_id: int, headline: str, excerpt: str) -> NewPost:
+    """A message to a server's admins (guild 0: to the bot's operator) about the bot itself."""
+    payload = {"kind": "notice", "headline": headline, "excerpt": excerpt}
+    return NewPost(dedupe_key, guild_id, channel_id, "notice", payload)
 
 
 class OutboxRepo:
@@ -54,15 +61,18 @@ class OutboxRepo:
         result = self.session.execute(statement.returning(_OUTBOX.c.id), rows)
         return list(result.scalars().all())
 
-    def claim(self, worker: str, now: datetime, limit: int) -> list[Outbox]:
-        """Takes up to `limit` due posts for `worker`, oldest first. On PostgreSQL rows another
-        worker holds are skipped (FOR UPDATE SKIP LOCKED), so no two workers get one row."""
-        query = (
-            select(Outbox)
-            .where(Outbox.status == PENDING, col(Outbox.next_attempt_at) <= now)
-            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
-            .limit(limit)
-        )
+    def claim(
+        self, worker: str, now: datetime, limit: int, shards: ShardSet | None = None
+    ) -> list[Outbox]:
+        """Takes up to `limit` due posts for `worker`, oldest first, of its shards' guilds
+        (`shards`; None: every guild). On PostgreSQL rows another worker holds are skipped
+        (FOR UPDATE SKIP LOCKED), so no two workers get one row."""
+        query = select(Outbox).where(Outbox.status == PENDING, col(Outbox.next_attempt_at) <= now)
+        if shards is not None:
+            shift = literal_column(str(GUILD_SHIFT), Integer)  # PostgreSQL has no bigint >> bigint
+            shard = col(Outbox.guild_id).bitwise_rshift(shift) % shards.count
+            query = query.where(shard.in_(shards.ids))
+        query = query.order_by(col(Outbox.next_attempt_at), col(Outbox.id)).limit(limit)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = list(self.session.exec(query).all())

@@ -1,6 +1,7 @@
 """A real discord.py bot on simcord's in-memory Discord, over a real store."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,15 @@ shows:
 """,
     "feeds.yaml",
 )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The bot is an AutoShardedBot that asks Discord for its shard count; simcord needs
+    the count up front. One shard, as a small bot gets."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and item.get_closest_marker("simcord") is None:
+            item.add_marker(pytest.mark.simcord(shard_count=1))
 
 
 @pytest.fixture

@@ -35,35 +35,33 @@ async def test_jobs_start_in_setup_hook_and_stop_with_the_client(
 ) -> None:  # type: ignore[no-untyped-def]
     """The scheduler starts once per process (setup_hook, not on_ready) and stops in close().
     Its jobs are paused here: simcord settles the bot after every action, and real-time
-    repeating jobs never settle. Delivery through the client is tested in test_sender."""
+    repeating jobs never settle. Delivery through the client is tested in test_sender,
+    the jobs themselves in tests/test_jobs.py."""
     from bot.discord_app.sender import DiscordSender
     from bot.feeds.fetch import Fetcher
     from bot.feeds.parsing_pool import ParsingPool
-    from bot.scheduling import build_scheduler
+    from bot.leader import Leadership
+    from bot.scheduling import Jobs
     from bot.service import Service
 
     parsers = ParsingPool(workers=1)
     async with Fetcher.open() as fetcher:
 
-        def jobs(client: PremiereBot):  # type: ignore[no-untyped-def]
+        def jobs(client: PremiereBot) -> Jobs:
             service = Service(
                 bot_store, CONFIG, DiscordSender(client), fetcher, parsers, worker="test"
             )
-            scheduler = build_scheduler(service)
-            for job in scheduler.get_jobs():
+            made = Jobs(service, Leadership(bot_store.engine))
+            for job in made.scheduler.get_jobs():
                 job.pause()
-            return scheduler
+            return made
 
         bot = PremiereBot(bot_store, CONFIG.defaults, jobs)
         await simcord_env.restart_bot(bot)
-        assert bot.scheduler is not None and bot.scheduler.running
-        assert {job.id for job in bot.scheduler.get_jobs()} == {
-            "poll",
-            "deliver",
-            "timed_posts",
-            "reload_config",
-            "upkeep",
-        }
+        assert bot.jobs is not None and bot.jobs.running
+        # Every process delivers and watches feeds.yaml; the leader's jobs come with the lead.
+        ids = {job.id for job in bot.jobs.scheduler.get_jobs()}
+        assert ids == {"deliver", "reload_config", "lead"}
         await bot.close()
-        assert not bot.scheduler.running
+        assert not bot.jobs.running
     parsers.close()

@@ -40,17 +40,17 @@ async def test_reload_applies_valid_and_keeps_running_on_invalid(
     async with Fetcher.open() as fetcher:
         sender = ConsoleSender(io.StringIO())
         service = Service(store, config, sender, fetcher, parsers, worker="t", config_path=path)
-        await service.reload_config()  # unchanged: nothing to do
+        assert not await service.reload_config()  # unchanged: nothing to do
         second = FIRST.replace("{admin_channel: 555}", "{admin_channel: 555, backlog_age: 2h}")
         path.write_text(second + '  - {name: Two, url: "https://two.example/rss"}\n')
-        await service.reload_config()
+        assert await service.reload_config()
         with store.session() as session:
             assert sorted(s.name for s in session.exec(select(Source)).all()) == ["One", "Two"]
         assert service.poller.backlog_age.total_seconds() == 7200
 
         path.write_text("sources:\n  - name: Broken\n    url: [oops\n")
         with caplog.at_level(logging.ERROR):
-            await service.reload_config()
+            assert not await service.reload_config()
         assert f"{path}:4: yaml:" in caplog.text  # where the parser found the bracket unclosed
         assert [s.name for s in service.config.sources] == ["One", "Two"]  # the last good one
         with store.session() as session:
@@ -73,8 +73,8 @@ async def test_a_broken_source_is_reported_once_per_streak(
         source.last_error = "HTTP 503"
     async with Fetcher.open() as fetcher:
         service = Service(store, config, ConsoleSender(io.StringIO()), fetcher, parsers, worker="t")
-        assert service._report_broken_sources() == 1
-        assert service._report_broken_sources() == 0
+        assert service._report_broken(source) == 1
+        assert service._report_broken(source) == 0
     with store.session() as session:
         [notice] = session.exec(select(Outbox)).all()
         assert notice.channel_id == 555 and "'One' is broken" in notice.payload["headline"]

@@ -29,6 +29,30 @@ def test_upgrade_creates_every_table_and_is_idempotent(empty_db_url: str) -> Non
         engine.dispose()
 
 
+def test_processes_starting_together_migrate_once(empty_db_url: str) -> None:
+    """Two bot processes started at once on an empty database: one migrates, the other
+    waits for it and finds the schema done."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": empty_db_url}
+    command = [sys.executable, "-m", "bot", "db", "upgrade"]
+    processes = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in processes]
+    assert results == [(0, "")] * 3
+    engine = make_engine(empty_db_url)
+    try:
+        assert schema_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
 def test_models_and_migrations_do_not_drift(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     try:

@@ -38,6 +38,29 @@ def test_claim_takes_due_posts_in_order_and_only_once(store: Store) -> None:
         assert [p.id for p in OutboxRepo(session).claim("w2", NOW, limit=10)] == [ids[4]]
 
 
+def test_a_worker_claims_only_its_shards_guilds(store: Store) -> None:
+    """Discord puts guild g on shard (g >> 22) % count; notices (guild 0) go with shard 0."""
+    from bot.domain.shards import ShardSet
+
+    # A guild id's high bits are its creation time: 5 << 22 is on shard 5 % 3 = 2.
+    guilds = {"notice": 0, "shard1": (4 << 22) | 12345, "shard2": (5 << 22) | 999}
+    with store.session() as session:
+        OutboxRepo(session).enqueue(
+            [
+                NewPost(k, guild_id=g, channel_id=7, kind="alert", payload={})
+                for k, g in guilds.items()
+            ],
+            NOW,
+        )
+    with store.session() as session:
+        outbox = OutboxRepo(session)
+        zero_and_one = outbox.claim("a", NOW, limit=10, shards=ShardSet(3, (0, 1)))
+        assert sorted(p.dedupe_key for p in zero_and_one) == ["notice", "shard1"]
+        assert outbox.claim("b", NOW, limit=10, shards=ShardSet(3, (0,))) == []
+        [two] = outbox.claim("c", NOW, limit=10, shards=ShardSet(3, (2,)))
+        assert two.dedupe_key == "shard2"
+
+
 def test_stale_claims_come_back_marked_interrupted(store: Store) -> None:
     with store.session() as session:
         outbox = OutboxRepo(session)

@@ -1,0 +1,22 @@
+"""Discord shards: which guilds a process serves when several processes share the bot."""
+
+from dataclasses import dataclass
+
+# Discord routes a guild to shard (guild_id >> 22) % shard_count; notices for the bot's
+# operator carry guild 0 and so go to shard 0.
+GUILD_SHIFT = 22
+
+
+@dataclass(frozen=True)
+class ShardSet:
+    """The shards one process runs, out of `count`."""
+
+    count: int
+    ids: tuple[int, ...]
+
+    def owns(self, guild_id: int) -> bool:
+        return shard_of(guild_id, self.count) in self.ids
+
+
+def shard_of(guild_id: int, count: int) -> int:
+    return (guild_id >> GUILD_SHIFT) % count

@@ -1,0 +1,178 @@
+"""The scheduled jobs: a poll job per source, backed off and following feeds.yaml, and the
+lead that decides which process runs them."""
+
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from bot.config import load_config
+from bot.feeds.fetch import Fetcher
+from bot.feeds.parsing_pool import ParsingPool
+from bot.leader import Leadership
+from bot.notify.console import ConsoleSender
+from bot.scheduling import Jobs
+from bot.service import Service
+from bot.store.db import Store, make_engine
+from bot.store.sync import apply_config
+from bot.store.tables import Outbox, Source
+from tests.feeds.conftest import FeedServer, feed, status
+from tests.feeds.test_calendar_end_to_end import rss
+
+CONFIG = """\
+sources:
+  - {{name: Good, url: "{good}", interval: 5m}}
+  - {{name: Failing, url: "{failing}"}}
+shows:
+  - {{title: Severance, network: Apple TV+}}
+subscriptions:
+  - {{guild: 1, channel: 2, shows: [Severance]}}
+"""
+
+
+def jobs_for(store: Store, path: Path, fetcher: Fetcher, parsers: ParsingPool) -> Jobs:
+    """The jobs of a process, as `run --console` builds them, with its scheduler paused:
+    the test runs each job by hand."""
+    config = load_config(path)
+    with store.session() as session:
+        apply_config(session, config, datetime.now(UTC))
+    out = io.StringIO()
+    service = Service(
+        store, config, ConsoleSender(out), fetcher, parsers, worker="t", config_path=path
+    )
+    jobs = Jobs(service, Leadership(store.engine))
+    jobs.scheduler.start(paused=True)
+    return jobs
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    async with Fetcher.open() as opened:
+        yield opened
+
+
+def poll_jobs(jobs: Jobs) -> dict[str, timedelta]:
+    return {j.id: j.trigger.interval for j in jobs.scheduler.get_jobs() if j.id.startswith("poll:")}
+
+
+def source(store: Store, name: str) -> Source:
+    with store.session() as session:
+        found = session.exec(select(Source).where(Source.name == name)).one()
+        session.expunge(found)
+        return found
+
+
+async def test_the_leader_polls_each_source_on_its_own_schedule(
+    store: Store, tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher, parsers: ParsingPool
+) -> None:
+    now = datetime.now(UTC)
+    title = f"Severance Season 2 Premieres {(now + timedelta(days=20)):%B %-d, %Y} on Apple TV+"
+    good = feed_server.serve("/good", feed(rss(("a", title, now))))
+    failing = feed_server.serve("/failing", status(500))
+    path = tmp_path / "feeds.yaml"
+    path.write_text(CONFIG.format(good=good, failing=failing))
+    jobs = jobs_for(store, path, fetcher, parsers)
+    try:
+        assert poll_jobs(jobs) == {}  # no lead yet: no polls
+        await jobs.lead()
+        good_id, failing_id = source(store, "Good").id, source(store, "Failing").id
+        assert jobs.leading
+        assert poll_jobs(jobs) == {f"poll:{good_id}": timedelta(minutes=5),
+                                   f"poll:{failing_id}": timedelta(minutes=15)}  # fmt: skip
+        assert {"timed_posts", "upkeep"} <= {j.id for j in jobs.scheduler.get_jobs()}
+
+        # One poll: the story is stored, classified, and its alert queued.
+        await jobs._poll(good_id or 0)
+        with store.session() as session:
+            [alert] = session.exec(select(Outbox)).all()
+            assert (alert.channel_id, alert.kind) == (2, "alert")
+            assert "Severance S2" in alert.payload["headline"]
+        # The next run is the source's own next poll: spread within its interval.
+        polled = source(store, "Good")
+        assert jobs.scheduler.get_job(f"poll:{good_id}").next_run_time == polled.next_poll_at
+        assert polled.next_poll_at is not None and polled.next_poll_at <= now + timedelta(minutes=6)
+
+        # A failing source backs off: the job moves to interval x 2.
+        await jobs._poll(failing_id or 0)
+        backed_off = source(store, "Failing")
+        assert backed_off.consecutive_failures == 1 and backed_off.next_poll_at is not None
+        assert backed_off.next_poll_at - (backed_off.last_polled_at or now) == timedelta(minutes=30)
+        assert jobs.scheduler.get_job(f"poll:{failing_id}").next_run_time == backed_off.next_poll_at
+    finally:
+        jobs.stop()
+
+
+async def test_poll_jobs_follow_feeds_yaml(
+    store: Store, tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher, parsers: ParsingPool
+) -> None:
+    good, failing = feed_server.url("/good"), feed_server.url("/failing")
+    path = tmp_path / "feeds.yaml"
+    path.write_text(CONFIG.format(good=good, failing=failing))
+    jobs = jobs_for(store, path, fetcher, parsers)
+    try:
+        await jobs.lead()
+        good_id, failing_id = source(store, "Good").id, source(store, "Failing").id
+        # Failing goes, Good polls hourly now, and a new source arrives.
+        path.write_text(
+            CONFIG.format(good=good, failing=failing)
+            .replace("interval: 5m", "interval: 1h")
+            .replace("  - {name: Failing", f'  - {{name: New, url: "{feed_server.url("/new")}"}}\n'
+                     "  - {name: Failing, enabled: false")
+        )  # fmt: skip
+        await jobs.reload_config()
+        new_id = source(store, "New").id
+        assert poll_jobs(jobs) == {f"poll:{good_id}": timedelta(hours=1),
+                                   f"poll:{new_id}": timedelta(minutes=15)}  # fmt: skip
+        assert f"poll:{failing_id}" not in poll_jobs(jobs)
+        # The new source is due at once.
+        first = jobs.scheduler.get_job(f"poll:{new_id}").next_run_time
+        assert first <= datetime.now(UTC)
+
+        path.write_text("sources: [oops\n")  # rejected: the jobs stay as they are
+        await jobs.reload_config()
+        assert set(poll_jobs(jobs)) == {f"poll:{good_id}", f"poll:{new_id}"}
+    finally:
+        jobs.stop()
+
+
+async def test_one_process_leads_and_another_takes_over(
+    db_url: str, backend: str, tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher,
+    parsers: ParsingPool,
+) -> None:  # fmt: skip
+    if backend != "postgresql":
+        pytest.skip("SQLite is one process's database: it always leads")
+    path = tmp_path / "feeds.yaml"
+    path.write_text(CONFIG.format(good=feed_server.url("/a"), failing=feed_server.url("/b")))
+    first_store, second_store = Store(make_engine(db_url)), Store(make_engine(db_url))
+    first = jobs_for(first_store, path, fetcher, parsers)
+    second = jobs_for(second_store, path, fetcher, parsers)
+    try:
+        await first.lead()
+        await second.lead()
+        assert first.leading and not second.leading
+        assert len(poll_jobs(first)) == 2 and poll_jobs(second) == {}
+        assert "upkeep" not in {j.id for j in second.scheduler.get_jobs()}
+
+        # The leader's database session dies (a crash, a lost network): its lock goes
+        # with it, the leader notices at its next round, and the other process leads.
+        pid = first.leadership._connection.execute(text("SELECT pg_backend_pid()")).scalar()  # type: ignore[union-attr]
+        with second_store.engine.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await first.lead()
+        assert not first.leading and poll_jobs(first) == {}
+        await second.lead()
+        assert second.leading and len(poll_jobs(second)) == 2
+
+        # A clean stop hands the lead over too.
+        second.stop()
+        await first.lead()
+        assert first.leading
+    finally:
+        first.stop()
+        second.stop()
+        first_store.close()
+        second_store.close()
