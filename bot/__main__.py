@@ -42,8 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     if settings.log_level != "DEBUG":
-        # Alembic narrates every plugin and revision at INFO; only its problems matter here.
+        # Alembic narrates every plugin and revision at INFO, APScheduler every job run;
+        # only their problems matter here (jobs log what they did themselves).
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     return handler(args, settings)
 

@@ -3,6 +3,8 @@
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -26,7 +28,9 @@ class ParsingPool:
             # process imports feedparser once and each worker is a cheap fork of it.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["bot.feeds.parse"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+            )
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._pool, _parse, body, content_type, url)
@@ -45,3 +49,19 @@ def _parse(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     from bot.feeds.parse import parse_feed
 
     return parse_feed(body, content_type, url)
+
+
+def _exit_with(bot_pid: int) -> None:
+    """Worker initializer: the worker exits once the bot has gone. A bot killed outright
+    (SIGKILL, out of memory) never shuts its pool down, and its workers would wait for
+    work forever, keeping the forkserver alive and the bot's stdout open."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(bot_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-bot", daemon=True).start()

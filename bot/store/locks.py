@@ -1,13 +1,15 @@
 """Start-up work that processes sharing a PostgreSQL database must take turns at.
 
 Two `run` processes started together would both migrate the schema and both insert the
-same feeds.yaml rows; PostgreSQL advisory locks make the second wait for the first,
-which then finds the work done. SQLite takes writers one at a time already.
+same feeds.yaml rows; a lock makes the second wait for the first, and it then finds the
+work done. PostgreSQL has advisory locks; a SQLite file gets a lock file beside it (its
+own locking covers single statements, not Alembic's run of several).
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from filelock import FileLock
 from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session
 
@@ -18,9 +20,15 @@ CONFIG_LOCK = 0x7072656D00000002
 
 @contextmanager
 def exclusive(engine: Engine, key: int) -> Iterator[None]:
-    """Holds a session lock for the block (on its own connection, as migrations commit)."""
+    """Holds a lock for the block: on PostgreSQL a session lock on a connection of its own
+    (migrations commit as they go), on a SQLite file a lock file."""
     if engine.dialect.name != "postgresql":
-        yield
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield  # a database no other process can see
+            return
+        with FileLock(f"{database}.lock"):
+            yield
         return
     with engine.connect() as connection:
         _lock(connection, "pg_advisory_lock", key)
