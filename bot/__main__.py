@@ -36,16 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(f"invalid settings (environment or .env):\n{error}", file=sys.stderr)
         return EXIT_INVALID
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    if settings.log_level != "DEBUG":
-        # Alembic narrates every plugin and revision at INFO, APScheduler every job run;
-        # only their problems matter here (jobs log what they did themselves).
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from bot.logs import configure
+
+    configure(settings.log_level, args.log_format)
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     return handler(args, settings)
 
@@ -57,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="the feeds.yaml to use (default: $FEEDS_FILE, else ./feeds.yaml)",
+    )
+    common.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines on stderr as text (default) or one JSON object each",
     )
     parser = argparse.ArgumentParser(
         prog="premiere-bot",

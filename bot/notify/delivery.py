@@ -114,6 +114,8 @@ class Delivery:
             return True
         sent.append((post.id, message_id))
         report.sent += 1
+        log.info("sent post=%s kind=%s channel=%s message=%s key=%s",
+                 post.id, post.kind, post.channel_id, message_id, post.dedupe_key)  # fmt: skip
         return True
 
     def _claim(self, now: datetime) -> list[Outbox]:

@@ -10,8 +10,9 @@ from bot.store.db import Store
 from bot.store.sync import apply_config
 from bot.store.tables import Outbox, Release, Story
 
-# Follows are stamped with the real clock, so the stories come after it.
-NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+# Follows are stamped with the real clock, so the stories come after it: an hour after the
+# module is imported, however long the suite takes to reach these tests.
+NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
 PREMIERE = (NOW + timedelta(days=100)).date()
 MOVED = PREMIERE + timedelta(days=7)
 CONFIG = """\
