@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.config import ConfigError, load_config
 from bot.config.schema import FeedsConfig
+from bot.domain.guild import TimedSlot
 from bot.domain.polling import is_broken
 from bot.domain.shards import ShardSet
 from bot.feeds.fetch import Fetcher
@@ -90,6 +91,15 @@ class Service:
                     for s in SourceRepo(session).all()
                     if s.enabled
                 ]
+
+        return await asyncio.to_thread(read)
+
+    async def timed_slots(self) -> set[TimedSlot]:
+        """When countdowns and digests fall due, for their scheduled jobs."""
+
+        def read() -> set[TimedSlot]:
+            with self.store.session() as session:
+                return GuildSettingsRepo(session).timed_slots(self.config.defaults)
 
         return await asyncio.to_thread(read)
 

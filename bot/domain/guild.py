@@ -13,3 +13,13 @@ class GuildPrefs:
     alert_mode: AlertMode
     events_enabled: bool
     admin_channel_id: int | None
+
+
+@dataclass(frozen=True)
+class TimedSlot:
+    """A local time at which some guild's countdowns fall due (weekday None: daily) or
+    some channel's weekly digest does (weekday 0 = Monday)."""
+
+    timezone: str
+    at: time
+    weekday: int | None = None

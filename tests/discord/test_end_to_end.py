@@ -123,7 +123,8 @@ async def test_feed_to_channel_through_a_dst_change_and_a_restart(  # type: igno
     parsers = ParsingPool(workers=1)
     bot = Bot(simcord_env, bot_store, path, clock, fetcher, parsers)
     try:
-        await bot.start()
+        jobs = await bot.start()
+        assert "timed:America/New_York:09:00" in {job.id for job in jobs.scheduler.get_jobs()}
         follow = await alice.slash(channel, "follow", show="Severance")
         assert "Following **Severance**" in follow.response.content
 

@@ -3,7 +3,7 @@ lead that decides which process runs them."""
 
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,7 +83,7 @@ async def test_the_leader_polls_each_source_on_its_own_schedule(
         assert jobs.leading
         assert poll_jobs(jobs) == {f"poll:{good_id}": timedelta(minutes=5),
                                    f"poll:{failing_id}": timedelta(minutes=15)}  # fmt: skip
-        assert {"timed_posts", "upkeep"} <= {j.id for j in jobs.scheduler.get_jobs()}
+        assert {"timed_posts_catch_up", "upkeep"} <= {j.id for j in jobs.scheduler.get_jobs()}
 
         # One poll: the story is stored, classified, and its alert queued.
         await jobs._poll(good_id or 0)
@@ -135,6 +135,52 @@ async def test_poll_jobs_follow_feeds_yaml(
         path.write_text("sources: [oops\n")  # rejected: the jobs stay as they are
         await jobs.reload_config()
         assert set(poll_jobs(jobs)) == {f"poll:{good_id}", f"poll:{new_id}"}
+    finally:
+        jobs.stop()
+
+
+def timed_jobs(jobs: Jobs) -> dict[str, datetime]:
+    return {j.id: j.next_run_time for j in jobs.scheduler.get_jobs() if j.id.startswith("timed:")}
+
+
+async def test_countdown_and_digest_jobs_follow_guild_settings(
+    store: Store, tmp_path: Path, fetcher: Fetcher, parsers: ParsingPool
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.store.digests import DigestRepo
+    from bot.store.guilds import GuildSettingsRepo
+
+    path = tmp_path / "feeds.yaml"
+    path.write_text('defaults: {timezone: America/New_York, countdown_hour: "09:00"}\n')
+    jobs = jobs_for(store, path, fetcher, parsers)
+    try:
+        await jobs.lead()
+        [(job_id, first)] = timed_jobs(jobs).items()
+        assert job_id == "timed:America/New_York:09:00"
+        local = first.astimezone(ZoneInfo("America/New_York"))
+        assert (local.hour, local.minute) == (9, 0) and first > datetime.now(UTC)
+
+        # A guild picks 18:30 in Berlin, a channel a Friday digest at 10:00: both get jobs at
+        # the next lead round; the default's job stays for the guilds that did not choose.
+        with store.session() as session:
+            GuildSettingsRepo(session).update(
+                7, timezone="Europe/Berlin", countdown_time=time(18, 30)
+            )
+            DigestRepo(session).set(7, 70, 4, time(10))
+        await jobs.lead()
+        timed = timed_jobs(jobs)
+        assert set(timed) == {"timed:America/New_York:09:00", "timed:Europe/Berlin:18:30",
+                              "timed:Europe/Berlin:4:10:00"}  # fmt: skip
+        friday = timed["timed:Europe/Berlin:4:10:00"].astimezone(ZoneInfo("Europe/Berlin"))
+        assert (friday.weekday(), friday.hour) == (4, 10)
+
+        # The guild goes back to the default hour: its Berlin 18:30 job goes.
+        with store.session() as session:
+            GuildSettingsRepo(session).update(7, countdown_time=None)
+        await jobs.lead()
+        assert "timed:Europe/Berlin:18:30" not in timed_jobs(jobs)
+        assert "timed:Europe/Berlin:09:00" in timed_jobs(jobs)
     finally:
         jobs.stop()
 
