@@ -367,7 +367,7 @@ async def _console(store: "Store", config: "FeedsConfig", settings: Settings, pa
             jobs.start()
             log.info("running in console mode; Ctrl-C stops")
             await stop.wait()
-            jobs.stop()
+            await jobs.close()
     finally:
         parsers.close()
         store.close()

@@ -68,11 +68,15 @@ class Jobs:
         """Call from the running event loop (setup_hook, or the console's main)."""
         self.scheduler.start()
 
-    def stop(self) -> None:
-        """No new runs start; running ones finish. The lead goes to another process."""
+    async def close(self, grace: float = 10.0) -> None:
+        """No new runs start; the send in flight finishes (up to `grace` seconds) and
+        unsent claims go back to the outbox; other running jobs are cancelled (they work in
+        transactions, so nothing half-done stays). The lead goes to another process."""
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        self.leadership.release()
+            self.scheduler.pause()
+            await self.service.drain(grace)
+            self.scheduler.shutdown(wait=False)  # cancels what still runs
+        await asyncio.to_thread(self.leadership.release)
 
     async def lead(self) -> None:
         """Takes or keeps the lead and runs the leader's jobs while it holds it."""

@@ -80,6 +80,7 @@ class Service:
         # One classification at a time: polls finish concurrently, and each would
         # otherwise read the same unclassified stories.
         self._classifying = asyncio.Lock()
+        self._delivering = asyncio.Lock()  # held while a delivery round runs; drain waits on it
 
     async def poll_plans(self) -> list[PollPlan]:
         """The enabled sources, for their poll jobs."""
@@ -211,8 +212,20 @@ class Service:
             return len(OutboxRepo(session).enqueue([post], now))
 
     async def _deliver(self) -> None:
-        while (await self.delivery.run_once()).sent:
-            pass
+        async with self._delivering:
+            while not self.delivery.stopping and (await self.delivery.run_once()).sent:
+                pass
+
+    async def drain(self, grace: float) -> None:
+        """Stops delivering: the send in flight finishes (for up to `grace` seconds) and
+        the posts claimed with it go back to the outbox, so a stop loses nothing."""
+        self.delivery.stopping = True
+        try:
+            async with asyncio.timeout(grace):
+                async with self._delivering:
+                    pass
+        except TimeoutError:
+            log.warning("stopped with a send in flight; it is checked and retried at next start")
 
     async def _timed_posts(self) -> None:
         now = self.clock()

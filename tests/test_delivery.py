@@ -122,7 +122,7 @@ async def test_crash_between_sending_and_recording_does_not_double_post(
     def killed(*args: object) -> None:
         raise SystemExit("killed between send and record")
 
-    monkeypatch.setattr(Delivery, "_record_sent", killed)
+    monkeypatch.setattr(Delivery, "_record_batch", killed)
     with pytest.raises(SystemExit):
         await Delivery(store, discord, worker="dying", clock=clock).run_once()
     assert len(discord.messages[10]) == 1 and row(store, post_id).status == "sending"
@@ -134,6 +134,27 @@ async def test_crash_between_sending_and_recording_does_not_double_post(
     assert len(discord.messages[10]) == 1  # nothing doubled
     assert row(store, post_id).message_id == discord.messages[10][0][0]
     assert discord.messages[10][0][2] == nonce_for("alert:10:cluster-1")
+
+
+async def test_stopping_finishes_the_send_in_flight_and_gives_the_rest_back(store: Store) -> None:
+    discord, clock = FakeDiscord([10]), Clock()
+    ids = queue(store, ("k1", 10), ("k2", 10), ("k3", 10))
+    delivery = Delivery(store, discord, worker="stopping", clock=clock)
+    send = discord.send
+
+    async def send_while_stopping(channel_id: int, payload: dict[str, Any], nonce: str) -> int:
+        delivery.stopping = True  # SIGTERM arrives while this post is on its way
+        return await send(channel_id, payload, nonce)
+
+    discord.send = send_while_stopping  # type: ignore[method-assign]
+    assert (await delivery.run_once()).sent == 1
+    assert [row(store, i).status for i in ids] == ["sent", "pending", "pending"]
+    assert [row(store, i).attempts for i in ids] == [1, 0, 0]  # given back untried
+
+    discord.send = send  # type: ignore[method-assign]
+    report = await Delivery(store, discord, worker="next", clock=clock).run_once()
+    assert report.sent == 2  # at once: no stale claim to wait out
+    assert [m[2] for m in discord.messages[10]] == [nonce_for(k) for k in ("k1", "k2", "k3")]
 
 
 def test_retry_delays_grow_and_are_capped() -> None:

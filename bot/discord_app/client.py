@@ -71,7 +71,7 @@ class PremiereBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         if self.jobs is not None:
-            self.jobs.stop()
+            await self.jobs.close()  # before the connection goes: the last send may finish
         await super().close()
 
     async def sync_commands(self) -> bool:

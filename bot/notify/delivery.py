@@ -71,6 +71,7 @@ class Delivery:
         self.stale_after = stale_after
         self.admin_channel = admin_channel
         self.shards = shards  # this process delivers for these shards' guilds only
+        self.stopping = False  # set at shutdown: the post being sent finishes, no more start
 
     async def run_once(self) -> DeliveryReport:
         """Sends every post that is due now, one at a time and in order."""
@@ -79,8 +80,12 @@ class Delivery:
         posts = await asyncio.to_thread(self._claim, now)
         unusable: set[int] = set()  # channels found lost in this run: their posts were failed
         sent: list[tuple[int, int]] = []
+        unsent = [post.id or 0 for post in posts]
         try:
             for post in posts:
+                if self.stopping:
+                    break  # the bot is shutting down: what is left goes back to the outbox
+                unsent.remove(post.id or 0)
                 if post.channel_id in unusable:
                     continue
                 if not await self._deliver(post, report, sent):
@@ -88,8 +93,8 @@ class Delivery:
         finally:
             # One transaction for the batch. Should the process die first, the posts come
             # back as interrupted and are looked for in the channel before any resend.
-            if sent:
-                await asyncio.to_thread(self._record_sent, sent)
+            if sent or unsent:
+                await asyncio.to_thread(self._record_batch, sent, unsent)
         return report
 
     async def _deliver(
@@ -124,11 +129,12 @@ class Delivery:
             outbox.release_stale(now, self.stale_after)
             return outbox.claim(self.worker, now, self.batch, self.shards)
 
-    def _record_sent(self, sent: list[tuple[int, int]]) -> None:
+    def _record_batch(self, sent: list[tuple[int, int]], unsent: list[int]) -> None:
         with self.store.session() as session:
             outbox = OutboxRepo(session)
             for post_id, message_id in sent:
                 outbox.sent(post_id, message_id, self.clock())
+            outbox.unclaim(unsent)
 
     def _record_error(self, post: Outbox, error: SendError) -> None:
         assert post.id is not None

@@ -88,6 +88,15 @@ class OutboxRepo:
     def retry(self, post_id: int, error: str, at: datetime) -> None:
         self._set(post_id, status=PENDING, next_attempt_at=at, last_error=error, claimed_by=None)
 
+    def unclaim(self, post_ids: Sequence[int]) -> None:
+        """Gives claimed posts back untried (the worker is stopping): due again at once."""
+        if post_ids:
+            self.session.execute(
+                update(Outbox)
+                .where(col(Outbox.id).in_(post_ids), col(Outbox.status) == SENDING)
+                .values(status=PENDING, claimed_by=None, attempts=col(Outbox.attempts) - 1)
+            )
+
     def failed(self, post_id: int, error: str) -> None:
         self._set(post_id, status=FAILED, last_error=error)
 

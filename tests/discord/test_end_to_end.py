@@ -53,7 +53,7 @@ class Bot:
 
     async def start(self) -> Jobs:
         if self.jobs is not None:  # a restart: the old process's jobs and lead end with it
-            self.jobs.stop()
+            await self.jobs.close()
         config = load_config(self.path)
         with self.store.session() as session:
             apply_config(session, config, self.clock())
@@ -195,5 +195,5 @@ async def test_feed_to_channel_through_a_dst_change_and_a_restart(  # type: igno
         assert len([j for j in bot.jobs.scheduler.get_jobs() if j.id.startswith("poll:")]) == 2
     finally:
         if bot.jobs is not None:
-            bot.jobs.stop()
+            await bot.jobs.close()
         parsers.close()

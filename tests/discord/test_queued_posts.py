@@ -44,7 +44,7 @@ async def test_a_restart_mid_delivery_loses_nothing_and_doubles_nothing(
     def killed(*args: object) -> None:
         raise SystemExit("killed between sending and recording")
 
-    monkeypatch.setattr(Delivery, "_record_sent", killed)
+    monkeypatch.setattr(Delivery, "_record_batch", killed)
     with pytest.raises(SystemExit):
         await first.run_once()  # p3 and p4 reach Discord, but are never recorded
     monkeypatch.undo()

@@ -1,10 +1,12 @@
 """The scheduled jobs: a poll job per source, backed off and following feeds.yaml, and the
 lead that decides which process runs them."""
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -18,6 +20,9 @@ from bot.notify.console import ConsoleSender
 from bot.scheduling import Jobs
 from bot.service import Service
 from bot.store.db import Store, make_engine
+from bot.store.digests import DigestRepo
+from bot.store.guilds import GuildSettingsRepo
+from bot.store.outbox import NewPost, OutboxRepo
 from bot.store.sync import apply_config
 from bot.store.tables import Outbox, Source
 from tests.feeds.conftest import FeedServer, feed, status
@@ -34,9 +39,13 @@ subscriptions:
 """
 
 
-def jobs_for(store: Store, path: Path, fetcher: Fetcher, parsers: ParsingPool) -> Jobs:
-    """The jobs of a process, as `run --console` builds them, with its scheduler paused:
-    the test runs each job by hand."""
+def jobs_for(store: Store, path: Path, fetcher: Fetcher, parsers: ParsingPool,
+             yaml: str | None = None) -> Jobs:  # fmt: skip
+    """The jobs of a process, as `run --console` builds them (from feeds.yaml at `path`,
+    written first when `yaml` is given), with its scheduler paused: the test runs each job
+    by hand."""
+    if yaml is not None:
+        path.write_text(yaml)
     config = load_config(path)
     with store.session() as session:
         apply_config(session, config, datetime.now(UTC))
@@ -103,7 +112,7 @@ async def test_the_leader_polls_each_source_on_its_own_schedule(
         assert backed_off.next_poll_at - (backed_off.last_polled_at or now) == timedelta(minutes=30)
         assert jobs.scheduler.get_job(f"poll:{failing_id}").next_run_time == backed_off.next_poll_at
     finally:
-        jobs.stop()
+        await jobs.close()
 
 
 async def test_poll_jobs_follow_feeds_yaml(
@@ -136,7 +145,48 @@ async def test_poll_jobs_follow_feeds_yaml(
         await jobs.reload_config()
         assert set(poll_jobs(jobs)) == {f"poll:{good_id}", f"poll:{new_id}"}
     finally:
-        jobs.stop()
+        await jobs.close()
+
+
+async def test_closing_lets_the_send_in_flight_finish_and_gives_the_rest_back(
+    store: Store, tmp_path: Path, fetcher: Fetcher, parsers: ParsingPool
+) -> None:
+    jobs = jobs_for(store, tmp_path / "feeds.yaml", fetcher, parsers, "sources: []\n")
+    with store.session() as session:
+        OutboxRepo(session).enqueue(
+            [NewPost(f"k{i}", 1, 10, "notice", {"kind": "notice", "headline": f"p{i}"})
+             for i in range(3)], datetime.now(UTC),
+        )  # fmt: skip
+    sending, release = asyncio.Event(), asyncio.Event()
+    sent: list[str] = []
+
+    class SlowSender:
+        async def send(self, channel_id: int, payload: dict[str, object], nonce: str) -> int:
+            sending.set()
+            await release.wait()
+            sent.append(str(payload["headline"]))
+            return len(sent)
+
+        async def already_sent(self, channel_id: int, nonce: str) -> int | None:
+            return None
+
+    jobs.service.delivery.sender = SlowSender()
+    delivering = asyncio.create_task(jobs.service.deliver())
+    await sending.wait()  # the first post is on its way when the stop comes
+    closing = asyncio.create_task(jobs.close())
+    await asyncio.sleep(0.1)
+    assert not closing.done()  # waits for the send
+    release.set()
+    await closing
+    await delivering
+    assert sent == ["p0"]
+    with store.session() as session:
+        rows = session.exec(select(Outbox).order_by(Outbox.id)).all()  # type: ignore[arg-type]
+        assert [(r.status, r.attempts) for r in rows] == [
+            ("sent", 1),
+            ("pending", 0),
+            ("pending", 0),
+        ]
 
 
 def timed_jobs(jobs: Jobs) -> dict[str, datetime]:
@@ -146,14 +196,8 @@ def timed_jobs(jobs: Jobs) -> dict[str, datetime]:
 async def test_countdown_and_digest_jobs_follow_guild_settings(
     store: Store, tmp_path: Path, fetcher: Fetcher, parsers: ParsingPool
 ) -> None:
-    from zoneinfo import ZoneInfo
-
-    from bot.store.digests import DigestRepo
-    from bot.store.guilds import GuildSettingsRepo
-
-    path = tmp_path / "feeds.yaml"
-    path.write_text('defaults: {timezone: America/New_York, countdown_hour: "09:00"}\n')
-    jobs = jobs_for(store, path, fetcher, parsers)
+    yaml = 'defaults: {timezone: America/New_York, countdown_hour: "09:00"}\n'
+    jobs = jobs_for(store, tmp_path / "feeds.yaml", fetcher, parsers, yaml)
     try:
         await jobs.lead()
         [(job_id, first)] = timed_jobs(jobs).items()
@@ -182,7 +226,7 @@ async def test_countdown_and_digest_jobs_follow_guild_settings(
         assert "timed:Europe/Berlin:18:30" not in timed_jobs(jobs)
         assert "timed:Europe/Berlin:09:00" in timed_jobs(jobs)
     finally:
-        jobs.stop()
+        await jobs.close()
 
 
 async def test_one_process_leads_and_another_takes_over(
@@ -214,11 +258,11 @@ async def test_one_process_leads_and_another_takes_over(
         assert second.leading and len(poll_jobs(second)) == 2
 
         # A clean stop hands the lead over too.
-        second.stop()
+        await second.close()
         await first.lead()
         assert first.leading
     finally:
-        first.stop()
-        second.stop()
+        await first.close()
+        await second.close()
         first_store.close()
         second_store.close()
