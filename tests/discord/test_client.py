@@ -1,5 +1,7 @@
 """The client's start-up: commands synced only when they changed, and kept across restarts."""
 
+import pytest
+
 from bot.discord_app.client import COMMANDS_KEY, PremiereBot
 from bot.store.db import Store
 from bot.store.state import StateRepo
@@ -65,3 +67,21 @@ async def test_jobs_start_in_setup_hook_and_stop_with_the_client(
         await bot.close()
         assert not bot.jobs.running
     parsers.close()
+
+
+@pytest.mark.simcord(shard_count=2)
+async def test_shard_settings_reach_discord_py(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
+    """SHARD_COUNT=2 SHARD_IDS=1: this process connects shard 1 only, and sees only the
+    guilds Discord routes to it."""
+    from bot.domain.shards import shard_of
+
+    guilds = []
+    for _ in range(6):  # a millisecond apart: a guild id's shard comes from its timestamp
+        guilds.append(simcord_env.create_guild())
+        await simcord_env.advance_time(0.001)
+    bot = PremiereBot(bot_store, CONFIG.defaults, shard_count=2, shard_ids=[1])
+    await simcord_env.restart_bot(bot)
+    assert (bot.shard_count, bot.shard_ids, sorted(bot.shards)) == (2, [1], [1])
+    mine = {g.id for g in guilds if shard_of(g.id, 2) == 1}
+    assert 0 < len(mine) < len(guilds)  # the guilds fall on both shards
+    assert {g.id for g in bot.guilds} == mine

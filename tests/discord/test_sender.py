@@ -87,6 +87,30 @@ async def test_server_errors_are_retried_and_lost_channels_fail(
     assert report.failed == 1 and status(bot_store, lost).status == "failed"
 
 
+async def test_a_429_that_reaches_the_bot_is_retried_later_not_failed(
+    simcord_env, bot_store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    """discord.py waits out 429s itself; one it gives up on reaches the Sender as an
+    HTTPException and must cost a retry, never the channel's follows."""
+    from datetime import timedelta
+
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    [post_id] = queue(bot_store, alert(channel.id))
+    simcord_env.inject_error("POST", f"/channels/{channel.id}/messages", status=429,
+                             message="You are being rate limited.")  # fmt: skip
+    clock = [NOW]
+    delivery = Delivery(
+        bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: clock[0]
+    )
+    assert (await delivery.run_once()).retried == 1
+    row = status(bot_store, post_id)
+    assert row.status == "pending" and "429" in (row.last_error or "")
+    assert (await delivery.run_once()).sent == 0  # not due yet: backing off
+    clock[0] = row.next_attempt_at + timedelta(seconds=1)
+    assert (await delivery.run_once()).sent == 1
+    assert channel.last_message is not None and status(bot_store, post_id).status == "sent"
+
+
 async def test_already_sent_finds_the_earlier_copy(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
     channel = simcord_env.create_guild().create_text_channel("tv")
     sender = DiscordSender(simcord_env.bot)
