@@ -43,6 +43,11 @@ class NoopSender:
         self.sent += 1
         return self.sent
 
+    async def edit(
+        self, channel_id: int, message_id: int, payload: dict[str, Any], nonce: str
+    ) -> None:
+        self.sent += 1
+
     async def already_sent(self, channel_id: int, nonce: str) -> int | None:
         return None
 

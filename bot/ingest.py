@@ -12,10 +12,18 @@ from bot.classify.catalogue import Catalogue, Show
 from bot.classify.classifier import Classification, Classifier
 from bot.domain.calendar import Change
 from bot.domain.release import AlertMode
-from bot.notify.plan import FactNews, Follower, StoryNews, alert_posts, change_posts
+from bot.notify.plan import (
+    FactNews,
+    Follower,
+    StoryNews,
+    alert_posts,
+    change_posts,
+    edit_post,
+    joined,
+)
 from bot.store.db import Store
 from bot.store.follows import FollowRepo
-from bot.store.outbox import NewPost, OutboxRepo
+from bot.store.outbox import FAILED, PENDING, NewPost, OutboxRepo
 from bot.store.releases import Applied, NewFact, ReleaseRepo
 from bot.store.shows import ShowRepo
 from bot.store.sources import SourceRepo
@@ -57,6 +65,7 @@ def classify_new_stories(store: Store, now: datetime) -> IngestReport:
                     session, story, result, ids, sources.get(story.source_id, ""), report
                 )
             report.posts += len(OutboxRepo(session).enqueue(posts, now))
+            report.posts += _join_sources(OutboxRepo(session), posts, now)
             StoryRepo(session).mark_classified([s.id for s in stories if s.id is not None], now)
             report.stories += len(stories)
         if len(stories) < BATCH:
@@ -112,6 +121,23 @@ def _apply(
                               applied.history_id, applied.old, applied.new,
                               followers.get(show_id, []))  # fmt: skip
     return posts
+
+
+def _join_sources(outbox: OutboxRepo, posts: list[NewPost], now: datetime) -> int:
+    """Alerts whose news was queued already (from another site): that site joins the first
+    alert, in place while it waits, by an edit once it is posted. Returns edits queued."""
+    alerts = [post for post in posts if post.kind == "alert"]
+    rows = outbox.by_keys([post.dedupe_key for post in alerts])
+    edits = []
+    for post in alerts:
+        row = rows[post.dedupe_key]
+        payload = joined(row.payload, post.payload)
+        if payload is None or row.status == FAILED:
+            continue
+        row.payload = payload  # saved with the batch; later joins in it build on this
+        if row.status != PENDING:  # posted, or on its way: edit the message
+            edits.append(edit_post(row.dedupe_key, row.guild_id, row.channel_id, payload))
+    return len(outbox.enqueue(edits, now))
 
 
 def _followers(session: Session, show_ids: list[int]) -> dict[int, list[Follower]]:

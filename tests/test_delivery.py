@@ -35,6 +35,15 @@ class FakeDiscord:
         self.messages[channel_id].append((self.next_id, payload, nonce))
         return self.next_id
 
+    async def edit(
+        self, channel_id: int, message_id: int, payload: dict[str, Any], nonce: str
+    ) -> None:
+        if self.faults.get(channel_id):
+            raise self.faults[channel_id].pop(0)
+        messages = self.messages[channel_id]
+        [index] = [i for i, (m, _, _) in enumerate(messages) if m == message_id]
+        messages[index] = (message_id, payload, nonce)
+
     async def already_sent(self, channel_id: int, nonce: str) -> int | None:
         return next((m for m, _, n in self.messages.get(channel_id, []) if n == nonce), None)
 
@@ -155,6 +164,55 @@ async def test_stopping_finishes_the_send_in_flight_and_gives_the_rest_back(stor
     report = await Delivery(store, discord, worker="next", clock=clock).run_once()
     assert report.sent == 2  # at once: no stale claim to wait out
     assert [m[2] for m in discord.messages[10]] == [nonce_for(k) for k in ("k1", "k2", "k3")]
+
+
+def queue_edit(store: Store, target: str, channel: int, also: str) -> int:
+    from bot.notify.plan import edit_post
+
+    alert = {"headline": target, "source": "One", "also": [{"source": also, "url": None}]}
+    with store.session() as session:
+        [post_id] = OutboxRepo(session).enqueue([edit_post(target, 1, channel, alert)],
+                                                datetime(2026, 11, 24, 9, tzinfo=UTC))  # fmt: skip
+        return post_id
+
+
+async def test_an_edit_rewrites_the_posted_alert_and_waits_for_it(store: Store) -> None:
+    discord, clock = FakeDiscord([10]), Clock()
+    [alert_id] = queue(store, ("alert:10:x", 10))
+    delivery = Delivery(store, discord, worker="w", clock=clock)
+    # An edit queued while its alert is still on its way waits for the message.
+    with store.session() as session:
+        OutboxRepo(session).claim("other worker", clock.now, limit=1)
+    edit_id = queue_edit(store, "alert:10:x", 10, "Two")
+    assert (await delivery.run_once()).retried == 1
+    assert row(store, edit_id).status == "pending" and "not posted yet" in (
+        row(store, edit_id).last_error or ""
+    )
+
+    with store.session() as session:
+        OutboxRepo(session).retry(alert_id, "back", clock.now)  # the other worker let it go
+    clock.now += timedelta(hours=1)
+    while (await delivery.run_once()).sent:
+        pass
+    [(message_id, payload, nonce)] = discord.messages[10]  # one message, edited in place
+    assert payload["also"] == [{"source": "Two", "url": None}]
+    assert nonce == nonce_for("alert:10:x")  # the footer keeps the alert's own reference
+    assert row(store, edit_id).message_id == message_id == row(store, alert_id).message_id
+
+
+async def test_a_failed_edit_never_breaks_the_channel(store: Store) -> None:
+    discord, clock = FakeDiscord([10]), Clock()
+    queue(store, ("alert:10:x", 10))
+    delivery = Delivery(store, discord, worker="w", clock=clock)
+    await delivery.run_once()
+    edit_id = queue_edit(store, "alert:10:x", 10, "Two")
+    discord.faults[10] = [SendError("404 Unknown Message", permanent=True)]  # deleted by a mod
+    assert (await delivery.run_once()).failed == 1
+    assert row(store, edit_id).status == "failed"
+    [later] = queue(store, ("alert:10:y", 10))
+    assert (await delivery.run_once()).sent == 1 and row(store, later).status == "sent"
+    never = queue_edit(store, "alert:10:never-queued", 10, "Two")
+    assert (await delivery.run_once()).failed == 1 and row(store, never).status == "failed"
 
 
 def test_retry_delays_grow_and_are_capped() -> None:

@@ -9,7 +9,7 @@ from bot.domain.airtime import AirTime
 from bot.domain.dates import ReleaseDate
 from bot.notify.plan import date_fields
 
-TITLE_LIMIT, DESCRIPTION_LIMIT = 256, 4096
+TITLE_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT = 256, 4096, 1024  # Discord's embed limits
 _COLOURS = {"alert": 0x5865F2, "change": 0xFEE75C, "countdown": 0x57F287, "digest": 0xEB459E}
 
 
@@ -56,7 +56,12 @@ def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
                 if published
                 else ""
             )
-            card.add_field(name="Source", value=f"{payload['source']}{stamp}", inline=False)
+            also = [
+                f"[{other['source']}]({other['url']})" if other.get("url") else other["source"]
+                for other in payload.get("also", [])
+            ]
+            sources = f"{payload['source']}{stamp}" + (f"\nAlso: {', '.join(also)}" if also else "")
+            card.add_field(name="Source", value=_cut(sources, FIELD_LIMIT), inline=False)
     elif kind == "notice":
         card.title = _cut(payload["headline"], TITLE_LIMIT)
         card.description = _cut(payload.get("excerpt", ""), DESCRIPTION_LIMIT) or None

@@ -1,5 +1,7 @@
 """The outbox's Sender, over discord.py: embeds, a nonce per post, honest error kinds."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import discord
@@ -18,7 +20,7 @@ class DiscordSender:
         self.history_limit = history_limit
 
     async def send(self, channel_id: int, payload: dict[str, Any], nonce: str) -> int:
-        try:
+        with _as_send_errors():
             channel = await self._channel(channel_id)
             role = payload.get("role_id")
             message = await channel.send(
@@ -29,13 +31,15 @@ class DiscordSender:
                 if role
                 else discord.AllowedMentions.none(),
             )
-        except _PERMANENT as error:
-            raise SendError(
-                f"{error.status} {error.text or type(error).__name__}", permanent=True
-            ) from None
-        except (discord.HTTPException, TimeoutError, OSError) as error:
-            raise SendError(f"{type(error).__name__}: {error}", permanent=False) from None
         return message.id
+
+    async def edit(
+        self, channel_id: int, message_id: int, payload: dict[str, Any], nonce: str
+    ) -> None:
+        with _as_send_errors():
+            channel = await self._channel(channel_id)
+            message = discord.PartialMessage(channel=channel, id=message_id)  # type: ignore[arg-type]
+            await message.edit(embed=embed(payload, nonce))
 
     async def already_sent(self, channel_id: int, nonce: str) -> int | None:
         """Looks through the channel's recent messages for this post's reference."""
@@ -55,3 +59,17 @@ class DiscordSender:
         if not isinstance(channel, discord.abc.Messageable):
             raise SendError(f"channel {channel_id} cannot hold messages", permanent=True)
         return channel
+
+
+@contextmanager
+def _as_send_errors() -> Iterator[None]:
+    """discord.py's errors as the outbox sees them: 403/404 will not go away by retrying;
+    5xx, timeouts and connection errors will."""
+    try:
+        yield
+    except _PERMANENT as error:
+        raise SendError(
+            f"{error.status} {error.text or type(error).__name__}", permanent=True
+        ) from None
+    except (discord.HTTPException, TimeoutError, OSError) as error:
+        raise SendError(f"{type(error).__name__}: {error}", permanent=False) from None

@@ -24,12 +24,28 @@ class ConsoleSender:
             parts.append(_date(payload["date"]))
         if payload.get("url"):
             parts.append(payload["url"])
+        if payload.get("also"):
+            parts.append(_also(payload))
+        self._print(parts)
+        return next(self._ids)
+
+    async def edit(
+        self, channel_id: int, message_id: int, payload: dict[str, Any], nonce: str
+    ) -> None:
+        self._print(
+            [f"#{channel_id}", f"edit of #{message_id}", payload["headline"], _also(payload)]
+        )
+
+    def _print(self, parts: list[str]) -> None:
         self.out.write(" | ".join(parts) + "\n")
         self.out.flush()
-        return next(self._ids)
 
     async def already_sent(self, channel_id: int, nonce: str) -> int | None:
         return None  # a terminal keeps no history; the outbox already says what was printed
+
+
+def _also(payload: dict[str, Any]) -> str:
+    return "also " + ", ".join(other["source"] for other in payload["also"])
 
 
 def _date(fields: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from bot.domain.shards import ShardSet
 from bot.notify.sender import Sender, SendError, nonce_for
 from bot.store.db import Store
 from bot.store.follows import FollowRepo
-from bot.store.outbox import INTERRUPTED, NewPost, OutboxRepo, notice
+from bot.store.outbox import FAILED, INTERRUPTED, NewPost, OutboxRepo, notice
 from bot.store.tables import Outbox
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class Delivery:
         now = self.clock()
         posts = await asyncio.to_thread(self._claim, now)
         unusable: set[int] = set()  # channels found lost in this run: their posts were failed
-        sent: list[tuple[int, int]] = []
+        sent: dict[str, tuple[int, int]] = {}  # key -> (post id, message id), this batch
         unsent = [post.id or 0 for post in posts]
         try:
             for post in posts:
@@ -94,34 +94,59 @@ class Delivery:
             # One transaction for the batch. Should the process die first, the posts come
             # back as interrupted and are looked for in the channel before any resend.
             if sent or unsent:
-                await asyncio.to_thread(self._record_batch, sent, unsent)
+                await asyncio.to_thread(self._record_batch, list(sent.values()), unsent)
         return report
 
     async def _deliver(
-        self, post: Outbox, report: DeliveryReport, sent: list[tuple[int, int]]
+        self, post: Outbox, report: DeliveryReport, sent: dict[str, tuple[int, int]]
     ) -> bool:
         """Sends one post; False when its channel cannot be posted in at all."""
         assert post.id is not None
         nonce = nonce_for(post.dedupe_key)
         try:
-            message_id = None
-            if post.last_error == INTERRUPTED:
-                # The last worker may have sent it before dying: look before sending again.
-                message_id = await self.sender.already_sent(post.channel_id, nonce)
-            if message_id is None:
-                message_id = await self.sender.send(post.channel_id, post.payload, nonce)
+            if post.kind == "edit":
+                message_id = await self._edit(post, sent)
+            else:
+                message_id = await self._send(post, nonce)
         except SendError as error:
             await asyncio.to_thread(self._record_error, post, error)
             if error.permanent:
                 report.failed += 1
-                return False
+                return post.kind == "edit"  # a failed edit leaves the channel usable
             report.retried += 1
             return True
-        sent.append((post.id, message_id))
+        sent[post.dedupe_key] = (post.id, message_id)
         report.sent += 1
         log.info("sent post=%s kind=%s channel=%s message=%s key=%s",
                  post.id, post.kind, post.channel_id, message_id, post.dedupe_key)  # fmt: skip
         return True
+
+    async def _send(self, post: Outbox, nonce: str) -> int:
+        if post.last_error == INTERRUPTED:
+            # The last worker may have sent it before dying: look before sending again.
+            message_id = await self.sender.already_sent(post.channel_id, nonce)
+            if message_id is not None:
+                return message_id
+        return await self.sender.send(post.channel_id, post.payload, nonce)
+
+    async def _edit(self, post: Outbox, sent: dict[str, tuple[int, int]]) -> int:
+        """Rewrites the message of the alert the edit is for (sent earlier, or in this very
+        batch); returns its id. Editing is idempotent: an interrupted edit is done again."""
+        key = post.payload["edits"]
+        message_id = sent[key][1] if key in sent else None
+        if message_id is None:
+            target = await asyncio.to_thread(self._target, key)
+            if target is None or target.status == FAILED:
+                raise SendError("the alert it edits was never posted", permanent=True)
+            if target.message_id is None:
+                raise SendError("the alert it edits is not posted yet", permanent=False)
+            message_id = target.message_id
+        await self.sender.edit(post.channel_id, message_id, post.payload, nonce_for(key))
+        return message_id
+
+    def _target(self, key: str) -> Outbox | None:
+        with self.store.session() as session:
+            return OutboxRepo(session).by_keys([key]).get(key)
 
     def _claim(self, now: datetime) -> list[Outbox]:
         with self.store.session() as session:
@@ -148,6 +173,8 @@ class Delivery:
                 )
                 return
             outbox.failed(post.id, error.message)
+            if post.kind == "edit":
+                return  # a deleted message, or an alert never posted: the channel is fine
             dropped = outbox.abandon_channel(post.channel_id, error.message)
             broken = FollowRepo(session).mark_broken(post.channel_id, error.message)
             admin = self.admin_channel(session, post.guild_id)

@@ -103,6 +103,27 @@ def alert_posts(news: StoryNews, followers: Mapping[int, Iterable[Follower]]) ->
     return posts
 
 
+def joined(alert: dict[str, Any], report: dict[str, Any]) -> dict[str, Any] | None:
+    """The alert with another site's report of the same news added to its sources ("also"),
+    or None when that site is on it already."""
+    also = alert.get("also", [])
+    source = report.get("source")
+    if source == alert.get("source") or any(other["source"] == source for other in also):
+        return None
+    return {**alert, "also": [*also, {"source": source, "url": report.get("url")}]}
+
+
+def edit_post(key: str, guild_id: int, channel_id: int, alert: dict[str, Any]) -> NewPost:
+    """An edit of the sent alert `key` to show its sources now (one per source added)."""
+    return NewPost(
+        dedupe_key=f"edit:{key}:{len(alert.get('also', []))}",
+        guild_id=guild_id,
+        channel_id=channel_id,
+        kind="edit",
+        payload={**alert, "edits": key},
+    )
+
+
 def change_posts(
     show: str,
     headline: str,

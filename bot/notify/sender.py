@@ -22,6 +22,12 @@ class Sender(Protocol):
         """Posts `payload` to the channel; returns the message id. Raises SendError."""
         ...
 
+    async def edit(
+        self, channel_id: int, message_id: int, payload: dict[str, Any], nonce: str
+    ) -> None:
+        """Rewrites a message this bot posted (`nonce`: the original post's). Raises SendError."""
+        ...
+
     async def already_sent(self, channel_id: int, nonce: str) -> int | None:
         """The id of a message this bot posted with `nonce`, if the channel has one."""
         ...

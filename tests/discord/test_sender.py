@@ -111,6 +111,25 @@ async def test_a_429_that_reaches_the_bot_is_retried_later_not_failed(
     assert channel.last_message is not None and status(bot_store, post_id).status == "sent"
 
 
+async def test_a_later_source_is_added_to_the_posted_alert(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
+    from bot.notify.plan import edit_post, joined
+
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    first = alert(channel.id)
+    queue(bot_store, first)
+    delivery = Delivery(bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: NOW)
+    await delivery.run_once()
+    grown = joined(first.payload, {"source": "Deadline", "url": "https://deadline.example/p"})
+    assert grown is not None
+    queue(bot_store, edit_post(first.dedupe_key, 1, channel.id, grown))
+    assert (await delivery.run_once()).sent == 1
+    [message] = channel.history()  # the same message, edited
+    source = message.embeds[0].fields[-1]
+    assert source.name == "Source" and source.value.startswith("TVLine")
+    assert source.value.endswith("Also: [Deadline](https://deadline.example/p)")
+    assert message.embeds[0].footer.text.endswith(f"ref:{nonce_for(first.dedupe_key)}")
+
+
 async def test_already_sent_finds_the_earlier_copy(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
     channel = simcord_env.create_guild().create_text_channel("tv")
     sender = DiscordSender(simcord_env.bot)

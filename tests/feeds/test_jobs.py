@@ -167,6 +167,10 @@ async def test_closing_lets_the_send_in_flight_finish_and_gives_the_rest_back(
             sent.append(str(payload["headline"]))
             return len(sent)
 
+        async def edit(self, channel_id: int, message_id: int, payload: dict[str, object],
+                       nonce: str) -> None:  # fmt: skip
+            raise AssertionError("no edits here")
+
         async def already_sent(self, channel_id: int, nonce: str) -> int | None:
             return None
 

@@ -56,6 +56,11 @@ def test_alert_once_then_date_change(store: Store) -> None:
     assert (alert.channel_id, alert.kind) == (10, "alert")
     assert alert.payload["headline"] == f"Picard S2 returns {PREMIERE:%b %-d} on Paramount+"
     assert alert.payload["date"]["time"] == "9 p.m. ET"  # the air time travels with the date
+    # The second site joined the waiting alert instead of alerting again.
+    assert (alert.payload["source"], alert.payload["also"]) == (
+        "One",
+        [{"source": "Two", "url": None}],
+    )
     with store.session() as session:
         [release] = session.exec(select(Release)).all()
         assert (release.air_time, release.time_zone) == (time(21), "America/New_York")
@@ -85,3 +90,29 @@ def test_backlog_updates_the_calendar_but_never_alerts(store: Store) -> None:
     assert (report.facts, report.posts) == (1, 0)
     with store.session() as session:
         assert session.exec(select(Release.date_value)).all() == [PREMIERE.isoformat()]
+
+
+def test_a_later_site_edits_the_posted_alert_once(store: Store) -> None:
+    from bot.store.outbox import OutboxRepo
+
+    with store.session() as session:
+        apply_config(session, parse_config(CONFIG, "feeds.yaml"), NOW - timedelta(days=1))
+    news = f"Star Trek: Picard Season 2 Returns {PREMIERE:%B %-d, %Y} on Paramount+"
+    add_story(store, 1, "a", news)
+    classify_new_stories(store, NOW)
+    [alert] = outbox(store)
+    with store.session() as session:
+        OutboxRepo(session).sent(alert.id or 0, 555, NOW)  # posted as message 555
+
+    add_story(
+        store, 2, "b", f"'Picard' Season 2 Returns {PREMIERE:%B %-d} on Paramount+", minutes=5
+    )
+    add_story(store, 1, "c", f"Picard season 2 returns {PREMIERE:%B %-d}", minutes=6)  # One again
+    report = classify_new_stories(store, NOW + timedelta(minutes=10))
+    assert report.posts == 1
+    [_, edit] = outbox(store)
+    assert (edit.kind, edit.channel_id, edit.payload["edits"]) == ("edit", 10, alert.dedupe_key)
+    assert [other["source"] for other in edit.payload["also"]] == ["Two"]
+    assert edit.payload["headline"] == alert.payload["headline"]  # the same alert, grown
+    [posted, _] = outbox(store)
+    assert posted.payload["also"] == edit.payload["also"]  # later joins build on it
