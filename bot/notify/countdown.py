@@ -4,6 +4,8 @@ that are a milestone number of days away. Pure: the clock and the data are passe
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.airtime import AirTime
@@ -48,12 +50,25 @@ def countdown_day(now: datetime, guild: GuildClock, grace: timedelta = GRACE) ->
 
 def countdown_text(item: Upcoming, days: int) -> str:
     """ "Picard S2 returns in 12 days - Thu, Mar 3 at 9 p.m. ET on Paramount+"."""
-    season = f" S{item.season}" if item.season else ""
-    verb = _VERBS.get(item.kind, item.kind)
+    return _phrase(item.show, item.season, item.kind, item.day, item.platform, item.air, days)
+
+
+@lru_cache(maxsize=4096)  # a countdown pass says the same few things in thousands of channels
+def _phrase(show: str, season: int, kind: str, day: date, platform: str | None,
+            air: AirTime | None, days: int) -> str:  # fmt: skip
+    number = f" S{season}" if season else ""
+    verb = _VERBS.get(kind, kind)
     when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
-    at = f" at {item.air.text()}" if item.air else ""
-    on = f" on {item.platform}" if item.platform else ""
-    return f"{item.show}{season} {verb} {when} - {item.day:%a, %b} {item.day.day}{at}{on}"
+    at = f" at {air.text()}" if air else ""
+    on = f" on {platform}" if platform else ""
+    return f"{show}{number} {verb} {when} - {day:%a, %b} {day.day}{at}{on}"
+
+
+@lru_cache(maxsize=4096)
+def _day_fields(day: date, air: AirTime | None) -> dict[str, Any]:
+    """The date of an item, computed once per release day: a countdown pass gives the same
+    few releases to thousands of channels. Shared between posts, so never mutated."""
+    return date_fields(ReleaseDate.parse(day.isoformat()), air)
 
 
 def countdown_posts(
@@ -83,7 +98,7 @@ def countdown_posts(
                         {
                             "text": countdown_text(item, days),
                             "days": days,
-                            "date": date_fields(ReleaseDate.parse(item.day.isoformat()), item.air),
+                            "date": _day_fields(item.day, item.air),
                         }
                         for days, item in due
                     ],

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Table, literal_column, update
+from sqlalchemy import Integer, Table, bindparam, literal_column, update
 from sqlmodel import Session, col, select
 
 from bot.domain.shards import GUILD_SHIFT, ShardSet
@@ -50,14 +50,17 @@ class OutboxRepo:
                 "channel_id": p.channel_id,
                 "kind": p.kind,
                 "payload": p.payload,
-                "status": PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
             }
             for p in posts
         ]
-        statement = insert_if_new(self.session, _OUTBOX, ["dedupe_key"])
+        # What every row shares is written into the statement once, not bound per row:
+        # a countdown pass queues 10,000 rows, and each bound value costs the driver time.
+        statement = insert_if_new(self.session, _OUTBOX, ["dedupe_key"]).values(
+            status=literal_column(f"'{PENDING}'"),
+            attempts=literal_column("0"),
+            next_attempt_at=bindparam("now", now),
+            created_at=bindparam("now", now),
+        )
         result = self.session.execute(statement.returning(_OUTBOX.c.id), rows)
         return list(result.scalars().all())
 
