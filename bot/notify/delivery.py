@@ -117,7 +117,7 @@ class Delivery:
             return True
         sent[post.dedupe_key] = (post.id, message_id)
         report.sent += 1
-        log.info("sent post=%s kind=%s channel=%s message=%s key=%s",
+        log.info("sent post=%s kind=%s channel=%s message_id=%s key=%s",
                  post.id, post.kind, post.channel_id, message_id, post.dedupe_key)  # fmt: skip
         return True
 
