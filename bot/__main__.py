@@ -335,9 +335,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 async def _console(store: "Store", config: "FeedsConfig", settings: Settings, path: Path) -> int:
     """Everything but Discord: polls, classifies, and prints each post as it would appear."""
     import asyncio
-    import os
     import signal
-    import socket
     from datetime import UTC, datetime
 
     from bot.feeds.fetch import Fetcher
@@ -345,7 +343,7 @@ async def _console(store: "Store", config: "FeedsConfig", settings: Settings, pa
     from bot.leader import Leadership
     from bot.notify.console import ConsoleSender
     from bot.scheduling import Jobs
-    from bot.service import Service
+    from bot.service import Service, worker_name
     from bot.store.sync import apply_config
 
     with store.session() as session:
@@ -360,7 +358,7 @@ async def _console(store: "Store", config: "FeedsConfig", settings: Settings, pa
             sender = ConsoleSender(sys.stdout)
             service = Service(
                 store, config, sender, fetcher, parsers,
-                worker=f"{socket.gethostname()}:{os.getpid()}", shards=settings.shards,
+                worker=worker_name(), shards=settings.shards,
                 config_path=path,
             )  # fmt: skip
             jobs = Jobs(service, Leadership(store.engine))

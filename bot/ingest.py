@@ -127,7 +127,7 @@ def _join_sources(outbox: OutboxRepo, posts: list[NewPost], now: datetime) -> in
     """Alerts whose news was queued already (from another site): that site joins the first
     alert, in place while it waits, by an edit once it is posted. Returns edits queued."""
     alerts = [post for post in posts if post.kind == "alert"]
-    rows = outbox.by_keys([post.dedupe_key for post in alerts])
+    rows = outbox.by_keys([post.dedupe_key for post in alerts], for_update=True)
     edits = []
     for post in alerts:
         row = rows[post.dedupe_key]

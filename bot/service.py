@@ -4,6 +4,8 @@ errors, so one failure never stops the loop."""
 import asyncio
 import hashlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +37,13 @@ from bot.store.sync import apply_config
 from bot.store.tables import Source
 
 log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    """This process, as the outbox records who claimed a post: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 # Stories are kept this long for cross-source dedupe and /show; those a release cites stay.
 STORY_RETENTION = timedelta(days=90)
 REJECTED = "feeds.yaml was rejected; the last good one keeps running"
@@ -87,11 +96,8 @@ class Service:
 
         def read() -> list[PollPlan]:
             with self.store.session() as session:
-                return [
-                    PollPlan(s.id or 0, s.interval_seconds, s.next_poll_at)
-                    for s in SourceRepo(session).all()
-                    if s.enabled
-                ]
+                sources = SourceRepo(session).to_poll(self.clock(), everything=True)
+                return [PollPlan(s.id or 0, s.interval_seconds, s.next_poll_at) for s in sources]
 
         return await asyncio.to_thread(read)
 

@@ -1,9 +1,7 @@
 """`premiere-bot run`: the client, its slash commands, and the jobs delivering through it."""
 
 import asyncio
-import os
 import signal
-import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +17,7 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.parsing_pool import ParsingPool
 from bot.leader import Leadership
 from bot.scheduling import Jobs
-from bot.service import Service
+from bot.service import Service, worker_name
 from bot.settings import Settings
 from bot.store.db import Store
 from bot.store.sync import apply_config
@@ -38,7 +36,7 @@ async def run_bot(store: Store, config: FeedsConfig, settings: Settings, config_
             def jobs(client: PremiereBot) -> Jobs:
                 service = Service(
                     store, config, DiscordSender(client), fetcher, parsers,
-                    worker=f"{socket.gethostname()}:{os.getpid()}", shards=settings.shards,
+                    worker=worker_name(), shards=settings.shards,
                     config_path=config_path,
                 )  # fmt: skip
                 events = events_job(client, store, config)

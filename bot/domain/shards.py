@@ -13,10 +13,3 @@ class ShardSet:
 
     count: int
     ids: tuple[int, ...]
-
-    def owns(self, guild_id: int) -> bool:
-        return shard_of(guild_id, self.count) in self.ids
-
-
-def shard_of(guild_id: int, count: int) -> int:
-    return (guild_id >> GUILD_SHIFT) % count

@@ -91,12 +91,14 @@ class OutboxRepo:
     def retry(self, post_id: int, error: str, at: datetime) -> None:
         self._set(post_id, status=PENDING, next_attempt_at=at, last_error=error, claimed_by=None)
 
-    def by_keys(self, keys: Sequence[str]) -> dict[str, Outbox]:
-        """The queued or sent posts with these dedupe keys, by key, locked for this
-        transaction on PostgreSQL (a worker's claim skips them meanwhile)."""
+    def by_keys(self, keys: Sequence[str], *, for_update: bool = False) -> dict[str, Outbox]:
+        """The queued or sent posts with these dedupe keys, by key; with `for_update` locked
+        for this transaction on PostgreSQL (a worker's claim skips them meanwhile)."""
         if not keys:
             return {}
-        query = select(Outbox).where(col(Outbox.dedupe_key).in_(set(keys))).with_for_update()
+        query = select(Outbox).where(col(Outbox.dedupe_key).in_(set(keys)))
+        if for_update:
+            query = query.with_for_update()
         return {row.dedupe_key: row for row in self.session.exec(query).all()}
 
     def unclaim(self, post_ids: Sequence[int]) -> None:

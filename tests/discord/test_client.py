@@ -73,7 +73,7 @@ async def test_jobs_start_in_setup_hook_and_stop_with_the_client(
 async def test_shard_settings_reach_discord_py(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
     """SHARD_COUNT=2 SHARD_IDS=1: this process connects shard 1 only, and sees only the
     guilds Discord routes to it."""
-    from bot.domain.shards import shard_of
+    from bot.domain.shards import GUILD_SHIFT
 
     guilds = []
     for _ in range(6):  # a millisecond apart: a guild id's shard comes from its timestamp
@@ -82,6 +82,6 @@ async def test_shard_settings_reach_discord_py(simcord_env, bot_store: Store) ->
     bot = PremiereBot(bot_store, CONFIG.defaults, shard_count=2, shard_ids=[1])
     await simcord_env.restart_bot(bot)
     assert (bot.shard_count, bot.shard_ids, sorted(bot.shards)) == (2, [1], [1])
-    mine = {g.id for g in guilds if shard_of(g.id, 2) == 1}
+    mine = {g.id for g in guilds if (g.id >> GUILD_SHIFT) % 2 == 1}
     assert 0 < len(mine) < len(guilds)  # the guilds fall on both shards
     assert {g.id for g in bot.guilds} == mine
