@@ -57,18 +57,23 @@ def classify_new_stories(store: Store, now: datetime) -> IngestReport:
     )
     while True:
         with store.session() as session:
-            stories = StoryRepo(session).unclassified(BATCH)
+            repo = StoryRepo(session)
+            unread = repo.unclassified(BATCH)
+            results = {
+                story.id: result
+                for story in unread
+                if (result := classifier.classify(story.title, story.summary,
+                                                  story.published_at.date())).about
+            }  # fmt: skip
             posts: list[NewPost] = []
-            for story in stories:
-                result = classifier.classify(story.title, story.summary, story.published_at.date())
-                posts += _apply(
-                    session, story, result, ids, sources.get(story.source_id, ""), report
-                )
+            for story in repo.by_ids(list(results)).values():
+                source = sources.get(story.source_id, "")
+                posts += _apply(session, story, results[story.id or 0], ids, source, report)
             report.posts += len(OutboxRepo(session).enqueue(posts, now))
             report.posts += _join_sources(OutboxRepo(session), posts, now)
-            StoryRepo(session).mark_classified([s.id for s in stories if s.id is not None], now)
-            report.stories += len(stories)
-        if len(stories) < BATCH:
+            repo.mark_classified([story.id for story in unread], now)
+            report.stories += len(unread)
+        if len(unread) < BATCH:
             return report
 
 

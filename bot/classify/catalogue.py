@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
-from bot.classify.text import Text, name_key
+from bot.classify.text import Text, name_key, padded_words
 from bot.config.schema import ShowConfig
 
 
@@ -54,6 +54,14 @@ class Catalogue:
         if names:
             automaton.make_automaton()
         return cls(listed, automaton)
+
+    def may_mention(self, raw: str) -> bool:
+        """Whether any catalogued name is written in `raw`, without building a Text: most
+        stories name no followed show, and tokenising them in full is the classifier's
+        largest cost. Folds exactly as Text.folded does, so False means mentions() is []."""
+        if len(self._automaton) == 0:
+            return False
+        return next(self._automaton.iter(padded_words(raw)), None) is not None
 
     def mentions(self, text: Text) -> list[Mention]:
         """Every place a catalogued name is written, longest names first where they overlap

@@ -10,7 +10,7 @@ from bot.classify.catalogue import Catalogue, Mention, Show
 from bot.classify.dates import CALENDAR_KINDS, RELATIVE_KINDS, DateMention, find_dates
 from bot.classify.evidence import has_evidence, is_passing, needs_evidence, quoted
 from bot.classify.headline import headline
-from bot.classify.text import Text, name_key
+from bot.classify.text import Text, name_key, story_text
 from bot.classify.vocabulary import (
     AMBIGUOUS_PLATFORMS,
     ANNOUNCED,
@@ -91,6 +91,8 @@ class Classifier:
         self.catalogue = catalogue
 
     def classify(self, title: str, summary: str, published: date) -> Classification:
+        if not self.catalogue.may_mention(story_text(title, summary)):
+            return Classification()
         text = Text.of(title, summary)
         mentions = self.catalogue.mentions(text)
         if not mentions:

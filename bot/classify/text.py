@@ -82,7 +82,18 @@ def fold_word(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of a name: "Star Trek: Picard" -> ["star", "trek", "picard"]."""
-    return [fold_word(m.group()) for m in _TOKEN.finditer(text)]
+    return list(map(fold_word, _TOKEN.findall(text)))
+
+
+def padded_words(text: str) -> str:
+    """The folded words joined by single spaces with one space at each end: the string
+    Text.folded() gives for the same text, at a fraction of the cost."""
+    return f" {' '.join(words(text))} "
+
+
+def story_text(title: str, summary: str) -> str:
+    """Title and summary as one text; the line break keeps them separate sentences."""
+    return f"{title}\n{summary}" if summary else title
 
 
 def name_key(name: str) -> str:
@@ -103,7 +114,7 @@ class Text:
 
     @classmethod
     def of(cls, title: str, summary: str) -> "Text":
-        raw = f"{title}\n{summary}" if summary else title
+        raw = story_text(title, summary)
         boundaries = [m.end() for m in _SENTENCE_END.finditer(raw) if not _abbreviation(raw, m)]
         tokens: list[Token] = []
         title_end: int | None = None

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Table, delete, update
 from sqlmodel import Session, col, select
@@ -14,6 +15,15 @@ from bot.store.tables import ReleaseStory, Story
 # poll stores tens of thousands of them.
 _STORY: Table = Story.__table__  # type: ignore[attr-defined]
 _KEY = ["source_id", "key"]
+
+
+class Unread(NamedTuple):
+    """A story as the classifier reads it."""
+
+    id: int
+    title: str
+    summary: str
+    published_at: datetime
 
 
 class StoryRepo:
@@ -63,14 +73,28 @@ class StoryRepo:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def unclassified(self, limit: int) -> list[Story]:
-        """Stories the classifier has not read yet, oldest first."""
-        query = select(Story).where(col(Story.classified_at).is_(None))
-        return list(self.session.exec(query.order_by(col(Story.id)).limit(limit)).all())
+    def unclassified(self, limit: int) -> list[Unread]:
+        """Stories the classifier has not read yet, oldest first: only what it reads, as
+        plain rows (most stories name no followed show and need nothing more)."""
+        c = _STORY.c
+        query = (
+            select(c.id, c.title, c.summary, c.published_at)
+            .where(c.classified_at.is_(None))
+            .order_by(c.id)
+            .limit(limit)
+        )
+        return [Unread(*row) for row in self.session.execute(query)]
+
+    def by_ids(self, story_ids: Sequence[int]) -> dict[int, Story]:
+        """The stories with these ids, in the order they were stored."""
+        if not story_ids:
+            return {}
+        query = select(Story).where(col(Story.id).in_(story_ids)).order_by(col(Story.id))
+        return {story.id: story for story in self.session.exec(query) if story.id is not None}
 
     def mark_classified(self, story_ids: Sequence[int], when: datetime) -> None:
         """Records that the classifier has read these stories."""
-        if story_ids:
+        if story_ids:  # through the table: the ORM would also look for them in the session
             self.session.execute(
-                update(Story).where(col(Story.id).in_(story_ids)).values(classified_at=when)
+                update(_STORY).where(_STORY.c.id.in_(story_ids)).values(classified_at=when)
             )

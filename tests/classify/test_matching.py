@@ -1,9 +1,13 @@
 """Finding catalogued names in any spelling, bounded by words, longest name first."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.classify.catalogue import Catalogue, Show
-from bot.classify.text import Text
+from bot.classify.cli import load_catalogue
+from bot.classify.corpus import load_corpus
+from bot.classify.text import Text, story_text
 
 CATALOGUE = Catalogue.build(
     [
@@ -72,3 +76,21 @@ def test_ten_thousand_shows_build_and_match() -> None:
         "Show Number 7421",
         "Show Number 15",
     ]
+
+
+def test_quick_check_agrees_with_the_full_match() -> None:
+    """The classifier skips tokenising a story when may_mention says no name is written:
+    that must never drop a story the full match would find."""
+    here = Path(__file__).parent
+    catalogue = load_catalogue(here / "shows.yaml")
+    stories = [(s["title"], s["summary"]) for s in load_corpus(here)]
+    stories += [("Picard’s crew returns", ""), ("The council met", "No show at all."), ("", "")]
+    agreed = [
+        catalogue.may_mention(story_text(title, summary))
+        == bool(catalogue.mentions(Text.of(title, summary)))
+        for title, summary in stories
+    ]
+    assert all(agreed)
+    assert any(catalogue.may_mention(story_text(t, s)) for t, s in stories)
+    assert not all(catalogue.may_mention(story_text(t, s)) for t, s in stories)
+    assert not Catalogue.build([]).may_mention("Picard returns")
