@@ -157,8 +157,9 @@ class Poller:
         with self.store.session() as session:
             stories, sources = StoryRepo(session), SourceRepo(session)
             for write in writes:
-                new = stories.add_new(write.source_id, write.entries, seen_at, self.backlog_age)
-                counts.append(len(new))
+                counts.append(
+                    stories.add_new(write.source_id, write.entries, seen_at, self.backlog_age)
+                )
             sources.record([(write.source_id, write.changes) for write in writes])
         return counts
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import Table, bindparam, or_, update
 from sqlmodel import Session, col, select
 
 from bot.config.schema import FeedsConfig
@@ -13,6 +13,7 @@ from bot.store.tables import Source
 
 REMOVED_FROM_CONFIG = "removed from feeds.yaml"
 DISABLED_IN_CONFIG = "enabled: false in feeds.yaml"
+_SOURCE: Table = Source.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -81,11 +82,20 @@ class SourceRepo:
 
     def record(self, outcomes: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """Writes the outcomes of polls onto their source rows, as one executemany per shape."""
-        shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for source_id, changes in outcomes:
-            shapes.setdefault(frozenset(changes), []).append({"id": source_id, **changes})
-        for rows in shapes.values():
-            self.session.execute(update(Source), rows)
+            shapes.setdefault(tuple(sorted(changes)), []).append(
+                {"source_id": source_id, **changes}
+            )
+        for names, rows in shapes.items():
+            # Through the table: the ORM's bulk update by primary key cost a quarter of a
+            # millisecond per source, more than the HTTP request for an unchanged feed.
+            statement = (
+                update(_SOURCE)
+                .where(_SOURCE.c.id == bindparam("source_id"))
+                .values({name: bindparam(name) for name in names})
+            )
+            self.session.execute(statement, rows)
 
     def by_name(self, name: str) -> Source | None:
         """The source called `name`, if any."""
