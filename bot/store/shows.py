@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, exists, or_
 from sqlmodel import Session, col, select
 
 from bot.config.schema import ShowConfig
@@ -10,6 +10,10 @@ from bot.domain.names import title_key
 from bot.store.tables import Follow, Release, Show, ShowAlias
 
 CONFIG, DISCORD, RETIRED = "config", "discord", "retired"
+
+
+_IN_CATALOGUE = or_(col(Show.origin) != RETIRED, col(Show.id).in_(select(Follow.show_id)))
+CATALOGUE_EMPTY = ~exists().where(_IN_CATALOGUE)  # a condition for statements on other tables
 
 
 class ShowRepo:
@@ -74,8 +78,7 @@ class ShowRepo:
 
     def catalogue(self) -> list[tuple[Show, list[str]]]:
         """The shows stories are matched against (feeds.yaml and /follow), with their aliases."""
-        followed = select(Follow.show_id)
-        query = select(Show).where(or_(col(Show.origin) != RETIRED, col(Show.id).in_(followed)))
+        query = select(Show).where(_IN_CATALOGUE)
         shows = self.session.exec(query.order_by(col(Show.title))).all()
         aliases: dict[int, list[str]] = {}
         for alias in self.session.exec(select(ShowAlias).order_by(col(ShowAlias.id))).all():

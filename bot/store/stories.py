@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import ColumnElement, Table, delete, update
 from sqlmodel import Session, col, select
 
 from bot.feeds.entry import Entry
@@ -77,6 +77,12 @@ class StoryRepo:
             return {}
         query = select(Story).where(col(Story.id).in_(story_ids)).order_by(col(Story.id))
         return {story.id: story for story in self.session.exec(query) if story.id is not None}
+
+    def mark_all_classified(self, when: datetime, condition: ColumnElement[bool]) -> int:
+        """Marks every unread story read in one statement if `condition` holds as it runs;
+        returns how many were marked."""
+        statement = update(_STORY).where(_STORY.c.classified_at.is_(None), condition)
+        return int(self.session.execute(statement.values(classified_at=when)).rowcount)  # type: ignore[attr-defined]
 
     def mark_classified(self, story_ids: Sequence[int], when: datetime) -> None:
         """Records that the classifier has read these stories."""

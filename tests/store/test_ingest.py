@@ -116,3 +116,25 @@ def test_a_later_site_edits_the_posted_alert_once(store: Store) -> None:
     assert edit.payload["headline"] == alert.payload["headline"]  # the same alert, grown
     [posted, _] = outbox(store)
     assert posted.payload["also"] == edit.payload["also"]  # later joins build on it
+
+
+def test_with_no_show_to_match_stories_are_marked_read_without_reading_them(
+    store: Store,
+) -> None:
+    no_shows = "sources:\n  - {name: One, url: 'https://one.example/rss'}\n"
+    with store.session() as session:
+        apply_config(session, parse_config(no_shows, "feeds.yaml"), NOW - timedelta(days=1))
+    add_story(store, 1, "a", f"Star Trek: Picard Season 2 Returns {PREMIERE:%B %-d, %Y}")
+    add_story(store, 1, "b", "Something else entirely", minutes=1)
+    report = classify_new_stories(store, NOW + timedelta(hours=1))
+    assert (report.stories, report.facts, report.posts) == (2, 0, 0)
+    with store.session() as session:
+        stamps = session.exec(select(Story.classified_at)).all()
+    assert stamps == [NOW + timedelta(hours=1)] * 2
+
+    # Once a show is in the catalogue, new stories are read again.
+    with store.session() as session:
+        apply_config(session, parse_config(CONFIG, "feeds.yaml"), NOW)
+    add_story(store, 1, "c", f"Star Trek: Picard Season 2 Moves to {MOVED:%B %-d, %Y}", minutes=2)
+    report = classify_new_stories(store, NOW + timedelta(hours=2))
+    assert (report.stories, report.facts) == (1, 1)
