@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from bot.classify.airtime import TimeMention, find_air_times
@@ -18,6 +19,7 @@ from bot.classify.vocabulary import (
     EVENTS,
     EXPLAINER,
     NEEDS_SEASON,
+    NEEDS_SEASON_BEFORE,
     NOT_A_RELEASE_DATE,
     NOT_TV,
     PLATFORMS,
@@ -45,6 +47,7 @@ _NEGATIONS = frozenset("no not never t longer".split())
 _NETWORK_NOUNS = frozenset("special series drama comedy show original originals".split())
 _FILM = frozenset("movie film theaters theatres cinemas theatrical".split())
 _EPISODIC = frozenset(["episode", "episodes", "recap", "review", "recaps", "reviews"])
+_NEXT_EPISODE = frozenset({("new", "episode"), ("next", "episode"), ("latest", "episode")})
 _EVENT_WORDS = frozenset(p for phrases in EVENTS.values() for p in phrases if " " not in p)
 
 
@@ -166,6 +169,8 @@ class Classifier:
             return []
         if event in ("premiere", "return") and _numbered_episode(text, own):
             return []  # "Episode 3: release date" is one episode, not a season
+        if event == "return" and _weekly_airing(text, clues, date_token):
+            return []  # "returns this Sunday ... in the new episode": next week's episode
         if event == "date_change" and (when is None or _slot_move(text, clues)):
             return []
         if _not_tv(text, own, date_token, event):
@@ -392,11 +397,12 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "could return in 2027": talk, not news
     if event.label == "renewal" and set(before[-2:]) & {"not", "never", "no", "t"}:
         return False  # "won't return for another season"
+    seasons = ("season", "seasons")
+    if phrase in NEEDS_SEASON_BEFORE:
+        return any(t.word in seasons for t in text.tokens[max(0, event.first - 4) : event.first])
     if phrase not in NEEDS_SEASON:
         return True
-    return any(
-        t.word in ("season", "seasons") for t in text.tokens[event.last + 1 : event.last + 5]
-    )
+    return any(t.word in seasons for t in text.tokens[event.last + 1 : event.last + 5])
 
 
 def _names_a_spinoff(text: Text, mention: Mention, mentions: list[Mention]) -> bool:
@@ -412,7 +418,7 @@ def _date(
 ) -> tuple[ReleaseDate | None, int | None]:
     """The release date: the most precise one, title first; for a date change the one the
     release moves to ("moves from Jan. 5 to Jan. 12"). Past dates are no release."""
-    usable = _usable_dates(text, clues, published)
+    usable = _left_behind_dropped(text, _usable_dates(text, clues, published))
     if not usable:
         return None, None
     if event == "date_change":
@@ -422,6 +428,26 @@ def _date(
         return _refined(chosen[0], usable), chosen[1]
     best = min(usable, key=lambda d: _rank(d[0]))
     return best[0], best[1]
+
+
+def _left_behind_dropped(
+    text: Text, usable: list[tuple[ReleaseDate, int, list[str]]]
+) -> list[tuple[ReleaseDate, int, list[str]]]:
+    """Drops a date written after "from" when a later date follows in its sentence: "moves
+    from spring to summer", "pulled from spring, now eyes summer 2027". Alone, "from
+    Saturday" is when the release starts, as British stories write it."""
+
+    def left_behind(token: int, before: list[str]) -> bool:
+        sentence = text.tokens[token].sentence
+        return (
+            bool(before)
+            and before[-1] == "from"
+            and any(
+                other > token and text.tokens[other].sentence == sentence for _, other, _ in usable
+            )
+        )
+
+    return [u for u in usable if not left_behind(u[1], u[2])]
 
 
 def _refined(when: ReleaseDate, usable: list[tuple[ReleaseDate, int, list[str]]]) -> ReleaseDate:
@@ -450,7 +476,7 @@ def _usable_dates(
             continue
         if mention.kind in RELATIVE_KINDS and set(before) & ANNOUNCED:
             continue
-        if mention.kind in RELATIVE_KINDS and not _release_verb_near(text, token):
+        if mention.kind in RELATIVE_KINDS and not _release_verb_near(text, token, clues.platforms):
             continue  # "HBO dropped the trailer on Friday": when the news happened
         if _negated(text, token):
             continue  # "no longer expects it this year"
@@ -489,9 +515,15 @@ def _negated(text: Text, token: int) -> bool:
     )
 
 
-def _release_verb_near(text: Text, token: int) -> bool:
-    near = text.tokens[max(0, token - 3) : token + 3]
-    return any(t.word in _RELEASE_WORDS for t in near)
+def _release_verb_near(text: Text, token: int, platforms: list[Found]) -> bool:
+    """A release verb within three words of the date, not counting the words of a platform
+    between them ("returns to BBC One this Saturday")."""
+    named = {i for p in platforms for i in range(p.first, p.last + 1)}
+    start, words = token, 0
+    while start > 0 and words < 3:
+        start -= 1
+        words += start not in named
+    return any(t.word in _RELEASE_WORDS for t in text.tokens[start : token + 3])
 
 
 def _after_to(text: Text, token: int, before: list[str]) -> bool:
@@ -520,6 +552,19 @@ def _title_states(text: Text, mentions: list[Mention], date_token: int | None) -
 
 def _mentions_episodes(text: Text) -> bool:
     return any(t.word in ("episode", "crossover") for t in text.tokens)
+
+
+def _weekly_airing(text: Text, clues: _Clues, token: int | None) -> bool:
+    """The show is back on a weekday or "tonight" with "the new episode", and no season or
+    series is said to begin: one more episode of a running season."""
+    relative = any(t == token and found.kind in RELATIVE_KINDS for _, found, t in clues.dates)
+    words = [t.word for t in text.tokens]
+    pairs = set(pairwise(words))
+    return (
+        relative
+        and bool(pairs & _NEXT_EPISODE)
+        and not {"season", "seasons", "series"} & set(words)
+    )
 
 
 def _written_date(clues: _Clues, token: int | None) -> bool:

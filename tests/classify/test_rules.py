@@ -1,0 +1,42 @@
+"""Single rules of the classifier, each with a case that must give a fact and one that
+must not: a change to one rule shows here before it shows in the corpus score."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.classify.classifier import Classifier
+from bot.classify.cli import load_catalogue
+
+PUBLISHED = date(2026, 11, 24)  # a Tuesday
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier(load_catalogue(Path(__file__).parent / "shows.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "expected"),
+    [
+        # A release verb and a weekday with the platform between them.
+        ("Silo Returns to Apple TV+ This Friday", "", [("return", "2026-11-27")]),
+        # Alone, "from" a date is when the release starts (as British stories write it).
+        ("Doctor Who returns to BBC One from 5 December", "", [("return", "2026-12-05")]),
+        # ... but one more episode of a running season is no release.
+        ("Silo returns to Apple TV+ this Friday", "Juliette digs deeper in the new episode.", []),
+        # The date after "from" is left behind when a later one follows it.
+        ("'Fallout' Season 2 Pulled From Spring, Now Eyes Summer 2027", "",
+         [("premiere", "2027-summer")]),
+        ("'Fallout' Season 2 moves from March 3 to April 7", "", [("date_change", "2027-04-07")]),
+        # "Ordered" is a renewal after a season, not before episodes.
+        ("'The Bear' Season 5 Ordered at FX", "", [("renewal", None)]),
+        ("FX Ordered Ten More Episodes of 'The Bear'", "", []),
+    ],
+)  # fmt: skip
+def test_rule(
+    classifier: Classifier, title: str, summary: str, expected: list[tuple[str, str | None]]
+) -> None:
+    facts = classifier.classify(title, summary, PUBLISHED).facts
+    assert [(f.event, f.date.value) for f in facts] == expected
