@@ -258,6 +258,8 @@ def _assign(
 
     def nearest(token: int) -> list[Mention]:
         sentence = text.tokens[token].sentence
+        if both := _both(sentence):
+            return both
         same = [m for m in mentions if text.tokens[m.first].sentence == sentence]
         if not same:
             return only  # a sentence naming no show speaks of the story's one show
@@ -277,6 +279,18 @@ def _assign(
             if joined and _only_connectors(text, other.last, group[-1].first):
                 group.append(other)
         return group
+
+    def _both(sentence: int) -> list[Mention]:
+        """ "A and B lead the schedule. Both return Oct. 8": a sentence that opens with
+        "both" speaks of the two shows named before it."""
+        opening = next(t for t in text.tokens if t.sentence == sentence)
+        if opening.word != "both":
+            return []
+        earlier: dict[str, Mention] = {}
+        for mention in mentions:
+            if text.tokens[mention.first].sentence < sentence:
+                earlier.setdefault(mention.show.title, mention)
+        return list(earlier.values()) if len(earlier) == 2 else []
 
     def object_of(event: Found) -> list[Mention]:
         """A transitive verb right before a show is that show's, and the rest of a list's:

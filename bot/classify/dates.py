@@ -113,7 +113,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "year",
         re.compile(
-            r"\b(?:in|by|for|until|to|during|sometime in|coming)\s+(?P<year>20\d\d)\b",
+            r"\b(?:in|by|for|until|to|during|sometime in|coming|targets?|targeting|eyes|eyeing)"
+            r"\s+(?P<year>20\d\d)\b",
             re.IGNORECASE,
         ),
     ),

@@ -7,6 +7,7 @@ of Lost", "Friends star Matthew Perry") is not what the story is about.
 
 from bot.classify.catalogue import Mention
 from bot.classify.text import Text
+from bot.classify.vocabulary import NOT_TV
 
 # Words next to a name that say "this is a TV show".
 TV_WORDS = frozenset(
@@ -34,6 +35,7 @@ _ABOUT_THE_SHOW = frozenset(
     "depart departs departing breaks address addresses confirm confirms defend defends on "
     "reunite reunites".split()
 )
+_OTHER_WORK = NOT_TV | {"sequel", "prequel", "remake", "broadway", "play", "memoir"}
 _DATE_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
     "may june july august september october november december".split()
@@ -97,12 +99,18 @@ def is_passing(text: Text, mention: Mention) -> bool:
 
 
 def _talks_about_the_show(text: Text, position: int) -> bool:
-    """After "X star", skip the person's name; the verb then says whose story it is."""
-    while position < len(text.tokens) and text.tokens[position].capitalised(text.raw):
-        if text.tokens[position].word in _ABOUT_THE_SHOW:
-            return True
+    """After "X star", skip the person's name; the verb then says whose story it is, unless
+    what follows it is another work ("X star talks Batman sequel")."""
+    tokens = text.tokens
+    while (
+        position < len(tokens)
+        and tokens[position].capitalised(text.raw)
+        and tokens[position].word not in _ABOUT_THE_SHOW
+    ):
         position += 1
-    return position < len(text.tokens) and text.tokens[position].word in _ABOUT_THE_SHOW
+    if position >= len(tokens) or tokens[position].word not in _ABOUT_THE_SHOW:
+        return False
+    return not {t.word for t in tokens[position + 1 : position + 4]} & _OTHER_WORK
 
 
 def _season_token(word: str) -> bool:

@@ -115,6 +115,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "orders a",
         "ordered a",
         "ordered",
+        "is a go",
         "gets season",
         "gets a",
         "lands season",
@@ -204,9 +205,9 @@ NEEDS_SEASON = frozenset(
         "will return for",
     }
 )
-# Renewal words that are renewals only after a season ("'Wednesday' Season 3 Ordered"; "ordered
-# ten episodes" is not).
-NEEDS_SEASON_BEFORE = frozenset({"ordered"})
+# Renewal words that are renewals only after a season ("'Wednesday' Season 3 Ordered", "'Fargo'
+# Season 6 Is a Go"; "ordered ten episodes" is not).
+NEEDS_SEASON_BEFORE = frozenset({"ordered", "is a go"})
 # "X returns for season 6": a renewal when no date is given, a return when one is.
 RENEWAL_OR_RETURN = frozenset({"coming back for", "returns for", "return for", "will return for"})
 # A show moving to another night or time slot is no new date ("moves to Thursdays").

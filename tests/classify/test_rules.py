@@ -33,10 +33,30 @@ def classifier() -> Classifier:
         # "Ordered" is a renewal after a season, not before episodes.
         ("'The Bear' Season 5 Ordered at FX", "", [("renewal", None)]),
         ("FX Ordered Ten More Episodes of 'The Bear'", "", []),
+        ("'The Bear' Season 5 Is a Go", "", [("renewal", None)]),
+        ("'The Bear' Is a Go for Its Chicago Shoot", "", []),
+        # A year after "targets" or "eyes" is a release window.
+        ("'Silo' Season 4: Apple TV+ Targets 2028", "", [("premiere", "2028")]),
+        # "Both" at the start of a sentence speaks of the two shows named before it.
+        ("'Silo' and 'Severance' Lead Apple TV+'s Winter", "Both return Friday, Jan. 15.",
+         [("return", "2027-01-15"), ("return", "2027-01-15")]),
     ],
 )  # fmt: skip
-def test_rule(
+def test_fact_rule(
     classifier: Classifier, title: str, summary: str, expected: list[tuple[str, str | None]]
 ) -> None:
     facts = classifier.classify(title, summary, PUBLISHED).facts
     assert [(f.event, f.date.value) for f in facts] == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "about"),
+    [
+        ("'The Bear' Star Talks Season 5 Finale", ["The Bear"]),
+        # ... but a star talking about another work is that work's story.
+        ("'The Bear' Star Jeremy Allen White Talks Broadway Debut", []),
+        ("'The Bear' Star Talks New Film With Director", []),
+    ],
+)
+def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> None:
+    assert [show.title for show in classifier.classify(title, "", PUBLISHED).about] == about
