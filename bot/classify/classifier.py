@@ -185,7 +185,7 @@ class Classifier:
             (event, when or ReleaseDate.tba())
         ]
         air = _air_time(text, date_token) if when and when.precision == Precision.DAY else None
-        return [
+        facts = [
             Fact(
                 show,
                 season,
@@ -197,6 +197,36 @@ class Classifier:
             )
             for kind, day in releases
         ]
+        if event == "renewal" and season is not None:
+            facts += _release_beside(text, show, clues, season, platform, published)
+        return facts
+
+
+def _release_beside(
+    text: Text,
+    show: Show,
+    clues: _Clues,
+    renewed: int,
+    platform: str | None,
+    published: date,
+) -> list[Fact]:
+    """A renewal story that also dates the season before the renewed one: "Netflix
+    Renews X for Season 4. Season 3 debuts next year." Only a sentence naming another
+    season, a release word and a date counts."""
+    usable = _usable_dates(text, clues, published)
+    for _, found in clues.events:
+        if found.label not in ("premiere", "return", "finale"):
+            continue
+        first, last = text.sentence_of(found.first)
+        written = season_number(text, first, last)
+        dates = [(d, token) for d, token, _ in usable if first <= token <= last]
+        if written is None or written[0] in (None, renewed) or not dates:
+            continue
+        day, token = min(dates, key=lambda d: _rank(d[0]))
+        air = _air_time(text, token) if day.precision == Precision.DAY else None
+        title = headline(show.short, written[0], found.label, day, platform)
+        return [Fact(show, written[0], found.label, day, platform, title, air)]
+    return []
 
 
 def _air_time(text: Text, date_token: int | None) -> AirTime | None:

@@ -37,6 +37,12 @@ def classifier() -> Classifier:
         ("'The Bear' Is a Go for Its Chicago Shoot", "", []),
         # A year after "targets" or "eyes" is a release window.
         ("'Silo' Season 4: Apple TV+ Targets 2028", "", [("premiere", "2028")]),
+        # A renewal story may also date the season before the renewed one.
+        ("Netflix Renews 'Wednesday' for Season 4", "Season 3 premieres Jan. 8.",
+         [("renewal", None), ("premiere", "2027-01-08")]),
+        ("Netflix Renews 'Wednesday' for Season 4", "Season 3 premiered Aug. 6.",
+         [("renewal", None)]),
+        ("Netflix Renews 'Wednesday' for Season 4", "It premieres in 2028.", [("renewal", None)]),
         # "Both" at the start of a sentence speaks of the two shows named before it.
         ("'Silo' and 'Severance' Lead Apple TV+'s Winter", "Both return Friday, Jan. 15.",
          [("return", "2027-01-15"), ("return", "2027-01-15")]),
