@@ -19,7 +19,9 @@ MONTH = (
 )
 WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?(?![a-z])\.?"
 # Verbs that make a bare weekday a release day ("premieres Sunday").
-RELEASE_VERB = r"premieres?|returns?|debuts?|arrives?|airs?|drops?|launch(?:es)?|bows?|streams?"
+RELEASE_VERB = (
+    r"premieres?|returns?|debuts?|arrives?|airs?|drops?|launch(?:es)?|bows?|streams?|lands?|hits"
+)
 _SEASON_WORDS = {"spring": "spring", "summer": "summer", "fall": "fall", "autumn": "fall",
                  "winter": "winter"}  # fmt: skip
 

@@ -21,7 +21,8 @@ _PASSING_BEFORE = (
     ("star", "of"), ("stars", "of"), ("alum",), ("behind",), ("makers", "of"),
     ("writer", "of"), ("director", "of"), ("producer", "of"), ("like",), ("vein", "of"),
     ("known", "for"), ("best", "known", "for"), ("veteran",), ("meets",), ("from",),
-    ("the", "next"), ("successor", "to"), ("reminiscent", "of"), ("inspired", "by"),
+    ("the", "next"), ("successor", "to"), ("follow", "up", "to"), ("reminiscent", "of"),
+    ("inspired", "by"),
 )  # fmt: skip
 _PASSING_AFTER = frozenset(
     "star stars alum alums actor actress actors creator creators showrunner costar co writer "

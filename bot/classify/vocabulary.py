@@ -101,6 +101,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "pulls the plug",
         "pulled the plug",
         "not be renewed",
+        "not happening",
     ),
     "renewal": (
         "renewed",

@@ -37,6 +37,11 @@ def classifier() -> Classifier:
         ("'The Bear' Is a Go for Its Chicago Shoot", "", []),
         # A year after "targets" or "eyes" is a release window.
         ("'Silo' Season 4: Apple TV+ Targets 2028", "", [("premiere", "2028")]),
+        # "Lands" and "hits" make a bare weekday a release day, as "premieres" does.
+        ("'Silo' Season 3 Lands Friday on Apple TV+", "", [("premiere", "2026-11-27")]),
+        ("'Silo' Season 3 Trailer Lands", "The footage came out Friday.", []),
+        # "Not happening" is a cancellation ("is happening" a renewal).
+        ("'Silo' Season 5 Not Happening, Apple Says", "", [("cancellation", None)]),
         # A renewal story may also date the season before the renewed one.
         ("Netflix Renews 'Wednesday' for Season 4", "Season 3 premieres Jan. 8.",
          [("renewal", None), ("premiere", "2027-01-08")]),
@@ -62,6 +67,12 @@ def test_fact_rule(
         # ... but a star talking about another work is that work's story.
         ("'The Bear' Star Jeremy Allen White Talks Broadway Debut", []),
         ("'The Bear' Star Talks New Film With Director", []),
+        # The show another is a follow-up to is named in passing.
+        ("'The Testaments' Premiere Set", ["The Testaments"]),
+        (
+            "'The Testaments', the follow-up to 'The Handmaid's Tale', sets a date",
+            ["The Testaments"],
+        ),
     ],
 )
 def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> None:
