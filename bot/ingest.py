@@ -72,9 +72,9 @@ def classify_new_stories(store: Store, now: datetime) -> IngestReport:
                                                   story.published_at.date())).about
             }  # fmt: skip
             posts: list[NewPost] = []
-            for story in repo.by_ids(list(results)).values():
+            for story_id, story in repo.by_ids(list(results)).items():
                 source = sources.get(story.source_id, "")
-                posts += _apply(session, story, results[story.id or 0], ids, source, report)
+                posts += _apply(session, story, results[story_id], ids, source, report)
             report.posts += len(OutboxRepo(session).enqueue(posts, now))
             report.posts += _join_sources(OutboxRepo(session), posts, now)
             repo.mark_classified([story.id for story in unread], now)

@@ -287,9 +287,9 @@ def _assign(
     only = mentions[:1] if len({m.show.title for m in mentions}) == 1 else []
 
     def nearest(token: int) -> list[Mention]:
-        sentence = text.tokens[token].sentence
-        if both := _both(sentence):
+        if both := _both(token):
             return both
+        sentence = text.tokens[token].sentence
         same = [m for m in mentions if text.tokens[m.first].sentence == sentence]
         if not same:
             return only  # a sentence naming no show speaks of the story's one show
@@ -310,15 +310,15 @@ def _assign(
                 group.append(other)
         return group
 
-    def _both(sentence: int) -> list[Mention]:
+    def _both(token: int) -> list[Mention]:
         """ "A and B lead the schedule. Both return Oct. 8": a sentence that opens with
         "both" speaks of the two shows named before it."""
-        opening = next(t for t in text.tokens if t.sentence == sentence)
-        if opening.word != "both":
+        opening, _ = text.sentence_of(token)
+        if text.tokens[opening].word != "both":
             return []
         earlier: dict[str, Mention] = {}
         for mention in mentions:
-            if text.tokens[mention.first].sentence < sentence:
+            if mention.first < opening:
                 earlier.setdefault(mention.show.title, mention)
         return list(earlier.values()) if len(earlier) == 2 else []
 
