@@ -106,7 +106,8 @@ class Classifier:
         accepted = self._accepted(text, mentions, {p.label for p in platforms}, dated)
         if not accepted:
             return Classification()
-        events = [e for e in find_phrases(text, EVENTS) if _stands(text, e)]
+        read = (_read_event(text, found) for found in find_phrases(text, EVENTS))
+        events = [event for event in read if event is not None]
         clues = _assign(text, accepted, events, dates, platforms)
         about = _about(text, accepted, clues)
         facts = []
@@ -123,8 +124,14 @@ class Classifier:
             m.show.title for m in mentions if not needs_evidence(name_key(_name(text, m)).split())
         }
         kept = []
+        passing: Mention | None = None
         for mention in mentions:
-            if is_passing(text, mention) or _names_a_spinoff(text, mention, mentions):
+            # "appeared in 'Lost' and 'House'": a name listed after one named in passing is too.
+            listed = passing is not None and _only_connectors(text, passing.last, mention.first)
+            if listed or is_passing(text, mention):
+                passing = mention
+                continue
+            if _names_a_spinoff(text, mention, mentions):
                 continue
             ambiguous = needs_evidence(name_key(_name(text, mention)).split())
             if ambiguous and mention.show.title not in confirmed:
@@ -178,7 +185,15 @@ class Classifier:
         others = {
             i for m in mentions if m.show.title != show.title for i in range(m.first, m.last + 1)
         }
-        season = _season(text, own, clues, others)
+        # A cancelled show's season is its last one; "Season 3 Not Happening" or "won't
+        # return for Season 5" name a season that will never be made.
+        if event == "cancellation":
+            season = _last_season(text)
+        else:
+            # "X Final Season Premiere Date ... the fifth and final season of the drama"
+            season = _season(text, own, clues, others)
+            if season is None and not others:
+                season = _last_season(text)
         platform = _platform(text, own, clues, platforms)
         parts = _parts(text, clues, published) if event in ("premiere", "return") else []
         releases = [("premiere" if n == 1 else "return", d) for n, d in parts] or [
@@ -419,6 +434,23 @@ def _slot_move(text: Text, clues: _Clues) -> bool:
         if found.label == "date_change"
         for t in text.tokens[found.last + 1 : found.last + 6]
     )
+
+
+def _read_event(text: Text, event: Found) -> Found | None:
+    """The event a phrase states, if it states one: "won't return for season 5" is a
+    cancellation; "hasn't been renewed (yet)" states nothing."""
+    if _negated_return(text, event):
+        return Found("cancellation", event.first, event.last)
+    return event if _stands(text, event) else None
+
+
+def _negated_return(text: Text, event: Found) -> bool:
+    phrase = " ".join(t.word for t in text.tokens[event.first : event.last + 1])
+    if phrase not in RENEWAL_OR_RETURN:
+        return False
+    before = {t.word for t in text.tokens[max(0, event.first - 2) : event.first]}
+    after = {t.word for t in text.tokens[event.last + 1 : event.last + 5]}
+    return bool(before & _NEGATIONS) and bool(after & {"season", "seasons"})
 
 
 def _stands(text: Text, event: Found) -> bool:
@@ -671,6 +703,19 @@ def _season(text: Text, mentions: list[Mention], clues: _Clues, others: set[int]
             continue
         between = range(min(anchor, found[1]), max(anchor, found[1]) + 1)
         if not others.intersection(between):  # never another show's "Season 3"
+            return found[0]
+    return None
+
+
+def _last_season(text: Text) -> int | None:
+    """The season a story calls the last: "season 4 will be its last", "ends with its fourth
+    season", "the fifth and final season"."""
+    for i, token in enumerate(text.tokens):
+        if token.word not in ("last", "final", "end", "ends"):
+            continue
+        first, last = text.sentence_of(i)
+        found = season_number(text, max(first, i - 6), min(last, i + 4))
+        if found is not None and found[0] is not None:
             return found[0]
     return None
 

@@ -85,7 +85,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "season",
         re.compile(
-            r"\b(?:(?P<which>this|next|early|late|later this)\s+)?"
+            r"\b(?:(?P<which>this|next|early|late|later this|last|this past)\s+)?"
             r"(?P<season>spring|summer|fall|autumn|winter)"
             r"(?:\s+(?:of\s+)?(?P<year>20\d\d))?\b",
             re.IGNORECASE,
@@ -300,6 +300,13 @@ def _season(groups: dict[str, str | None], published: date) -> tuple[ReleaseDate
     if groups["year"]:
         return ReleaseDate(Precision.SEASON, int(groups["year"]), part=season), False
     year = published.year
+    if which in ("last", "this past"):
+        # The latest one already over ("down from last fall"): a past date, never a release.
+        while (window := ReleaseDate(Precision.SEASON, year, part=season).window()) and (
+            window[1] >= published
+        ):
+            year -= 1
+        return ReleaseDate(Precision.SEASON, year, part=season), True
     if season == "winter":
         # The coming winter is named by the year it ends in.
         year += 1 if published.month >= 6 else 0

@@ -22,7 +22,9 @@ _PASSING_BEFORE = (
     ("writer", "of"), ("director", "of"), ("producer", "of"), ("like",), ("vein", "of"),
     ("known", "for"), ("best", "known", "for"), ("veteran",), ("meets",), ("from",),
     ("the", "next"), ("successor", "to"), ("follow", "up", "to"), ("reminiscent", "of"),
-    ("inspired", "by"),
+    ("inspired", "by"), ("producers", "of"), ("writers", "of"), ("directors", "of"),
+    ("appeared", "in"), ("appeared", "on"), ("starred", "in"), ("starred", "on"),
+    ("roles", "in"), ("roles", "on"),
 )  # fmt: skip
 _PASSING_AFTER = frozenset(
     "star stars alum alums actor actress actors creator creators showrunner costar co writer "

@@ -41,6 +41,9 @@ PUBLISHED = date(2026, 11, 24)
         ("delayed to 2028", "2028"),
         ("next year", "2027"),
         ("premiered Nov. 20", "2026-11-20"),  # a week back stays in the past
+        ("down from last fall", "2025-fall"),  # the latest one already over
+        ("this past summer", "2026-summer"),
+        ("last winter", "2026-winter"),  # Dec. 2025 to Feb. 2026
     ],
 )
 def test_dates(text: str, expected: str) -> None:

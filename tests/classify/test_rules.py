@@ -51,6 +51,12 @@ def classifier() -> Classifier:
         # "Both" at the start of a sentence speaks of the two shows named before it.
         ("'Silo' and 'Severance' Lead Apple TV+'s Winter", "Both return Friday, Jan. 15.",
          [("return", "2027-01-15"), ("return", "2027-01-15")]),
+        # A season already over is no release date.
+        ("TV Ratings: 'Survivor 51' Finale Down From Last Fall", "", []),
+        ("'Survivor 51' Finale Set for This Fall", "", [("finale", "2026-fall")]),
+        # Not returning for a season is a cancellation; not being renewed yet is nothing.
+        ("'Evil' Won't Return for Season 5", "", [("cancellation", None)]),
+        ("'Evil' Hasn't Been Renewed for Season 5 Yet", "", []),
     ],
 )  # fmt: skip
 def test_fact_rule(
@@ -77,3 +83,42 @@ def test_fact_rule(
 )
 def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> None:
     assert [show.title for show in classifier.classify(title, "", PUBLISHED).about] == about
+
+
+@pytest.mark.parametrize(
+    ("title", "about"),
+    [
+        # A name listed after one named in passing is named in passing too.
+        ("Character Actor Dies at 78; Appeared in 'Lost' and 'House'", []),
+        ("'Lost' and 'House' Reboots Ordered at ABC", ["Lost", "House"]),
+        ("From the Producers of 'Severance', a New Thriller", []),
+        ("The Writers of 'Severance' Return for Season 3", []),
+    ],
+)
+def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) -> None:
+    assert [show.title for show in classifier.classify(title, "", PUBLISHED).about] == about
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "season"),
+    [
+        # A cancelled show's season is the one the story calls its last ...
+        ("Apple TV+ Cancels 'Silo'", "Season 4 will be its last.", 4),
+        ("Apple TV+ Cancels 'Silo'", "The drama ends with its third season.", 3),
+        # ... never one that will not be made.
+        ("'Silo' Season 5 Not Happening", "", None),
+        ("'Silo' Won't Return for Season 5", "", None),
+        # A release in a "final season" headline takes the number the summary gives it.
+        (
+            "'Silo' Final Season Premiere Date Set",
+            "The fourth and final season of the dystopian drama from Apple TV+ arrives May 7.",
+            4,
+        ),
+        ("'Silo' Final Season Premiere Date Set", "It arrives May 7.", None),
+    ],
+)
+def test_season_of_a_last_season(
+    classifier: Classifier, title: str, summary: str, season: int | None
+) -> None:
+    facts = classifier.classify(title, summary, PUBLISHED).facts
+    assert [f.season for f in facts] == [season]
