@@ -11,7 +11,7 @@ from bot.classify.catalogue import Catalogue, Mention, Show
 from bot.classify.dates import CALENDAR_KINDS, RELATIVE_KINDS, DateMention, find_dates
 from bot.classify.evidence import has_evidence, is_passing, needs_evidence, quoted
 from bot.classify.headline import headline
-from bot.classify.text import Text, name_key, story_text
+from bot.classify.text import Text, story_text
 from bot.classify.vocabulary import (
     AMBIGUOUS_PLATFORMS,
     ANNOUNCED,
@@ -28,6 +28,7 @@ from bot.classify.vocabulary import (
     TRANSITIVE,
     Found,
     find_phrases,
+    phrase_index,
     season_number,
 )
 from bot.domain.airtime import AirTime
@@ -40,6 +41,8 @@ _CONNECTORS = frozenset({"and", "or", "plus", "with", "the"})
 _RELEASE_WORDS = frozenset(
     p for event in ("premiere", "return", "finale") for p in EVENTS[event] if " " not in p
 ) | {"airs", "air", "streams"}
+_EVENT_INDEX = phrase_index(EVENTS)
+_PLATFORM_INDEX = phrase_index(PLATFORMS)
 _HEDGES = frozenset(
     "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
 )
@@ -106,7 +109,7 @@ class Classifier:
         accepted = self._accepted(text, mentions, {p.label for p in platforms}, dated)
         if not accepted:
             return Classification()
-        read = (_read_event(text, found) for found in find_phrases(text, EVENTS))
+        read = (_read_event(text, found) for found in find_phrases(text, _EVENT_INDEX))
         events = [event for event in read if event is not None]
         clues = _assign(text, accepted, events, dates, platforms)
         about = _about(text, accepted, clues)
@@ -120,9 +123,7 @@ class Classifier:
     ) -> list[Mention]:
         """Mentions that are the show (with TV context where the name is ambiguous) and are
         not made in passing."""
-        confirmed = {
-            m.show.title for m in mentions if not needs_evidence(name_key(_name(text, m)).split())
-        }
+        confirmed = {m.show.title for m in mentions if not needs_evidence(_key_words(text, m))}
         kept = []
         passing: Mention | None = None
         for mention in mentions:
@@ -133,7 +134,7 @@ class Classifier:
                 continue
             if _names_a_spinoff(text, mention, mentions):
                 continue
-            ambiguous = needs_evidence(name_key(_name(text, mention)).split())
+            ambiguous = needs_evidence(_key_words(text, mention))
             if ambiguous and mention.show.title not in confirmed:
                 network = _network_named(mention.show.network, networks)
                 if not has_evidence(text, mention, network, dated):
@@ -266,13 +267,15 @@ def _network_named(network: str | None, named: set[str]) -> bool:
     return network in named or any(n.split()[0].rstrip("+") == family for n in named)
 
 
-def _name(text: Text, mention: Mention) -> str:
-    return text.span(mention.first, mention.last)
+def _key_words(text: Text, mention: Mention) -> list[str]:
+    """The name as written in the story, as the matcher's key (name_key) would fold it."""
+    folded = text.words[mention.first : mention.last + 1]
+    return folded[1:] if len(folded) > 1 and folded[0] == "the" else folded
 
 
 def _platforms(text: Text) -> list[Found]:
     found = []
-    for platform in find_phrases(text, PLATFORMS):
+    for platform in find_phrases(text, _PLATFORM_INDEX):
         phrase = " ".join(t.word for t in text.tokens[platform.first : platform.last + 1])
         if phrase in AMBIGUOUS_PLATFORMS:
             before = text.tokens[platform.first - 1].word if platform.first > 0 else ""
@@ -634,7 +637,7 @@ def _weekly_airing(text: Text, clues: _Clues, token: int | None) -> bool:
     """The show is back on a weekday or "tonight" with "the new episode", and no season or
     series is said to begin: one more episode of a running season."""
     relative = any(t == token and found.kind in RELATIVE_KINDS for _, found, t in clues.dates)
-    words = [t.word for t in text.tokens]
+    words = text.words
     pairs = set(pairwise(words))
     return (
         relative

@@ -26,6 +26,10 @@ _PASSING_BEFORE = (
     ("appeared", "in"), ("appeared", "on"), ("starred", "in"), ("starred", "on"),
     ("roles", "in"), ("roles", "on"),
 )  # fmt: skip
+# By the word just before the name, so a mention checks only the phrases that can fit.
+_PASSING_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in _PASSING_BEFORE:
+    _PASSING_BY_LAST.setdefault(_phrase[-1], []).append(_phrase)
 _PASSING_AFTER = frozenset(
     "star stars alum alums actor actress actors creator creators showrunner costar co writer "
     "director producer veteran fame inspired style esque".split()
@@ -60,7 +64,7 @@ def has_evidence(
     """TV context around an ambiguous name: quotes, TV words next to it, a release date
     right after it ("The Bear (Feb. 3)"), or the show's own network named in the story.
     Capital letters prove nothing: places and surnames have them too."""
-    words = [t.word for t in text.tokens]
+    words = text.words
     first, last = mention.first, mention.last
     if quoted(text, first, last):
         return True
@@ -83,10 +87,10 @@ def has_evidence(
 
 
 def is_passing(text: Text, mention: Mention) -> bool:
-    words = [t.word for t in text.tokens]
+    words = text.words
     first, last = mention.first, mention.last
     start = first - 1 if first > 0 and words[first - 1] == "the" else first
-    for phrase in _PASSING_BEFORE:
+    for phrase in _PASSING_BY_LAST.get(words[start - 1], ()) if start > 0 else ():
         if tuple(words[max(0, start - len(phrase)) : start]) == phrase:
             # "From 'The Boys' to 'Silo'": a quoted title is still a subject.
             return not (phrase == ("from",) and quoted(text, first, last))

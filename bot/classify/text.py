@@ -5,6 +5,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # A word, or one of the two symbols that stand for words in titles and platform names.
 _TOKEN = re.compile(r"[^\W_]+|[&+]")
@@ -52,8 +53,7 @@ _ABBREVIATIONS = frozenset(
 _SYMBOLS = {"&": "and", "+": "plus"}
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: stories have hundreds of tokens, built in a hot loop
     word: str  # folded: lower case, no accents
     start: int  # span in the original text
     end: int
@@ -111,6 +111,7 @@ class Text:
     raw: str
     tokens: list[Token]
     title_end: int  # tokens before this index are the title
+    words: list[str]  # each token's folded word, for the rules that read words only
 
     @classmethod
     def of(cls, title: str, summary: str) -> "Text":
@@ -118,12 +119,17 @@ class Text:
         boundaries = [m.end() for m in _SENTENCE_END.finditer(raw) if not _abbreviation(raw, m)]
         tokens: list[Token] = []
         title_end: int | None = None
+        sentence, next_boundary = 0, boundaries[0] if boundaries else len(raw) + 1
         for match in _TOKEN.finditer(raw):
-            if title_end is None and match.start() > len(title):
+            start = match.start()
+            if title_end is None and start > len(title):
                 title_end = len(tokens)
-            sentence = bisect_right(boundaries, match.start())
-            tokens.append(Token(fold_word(match.group()), match.start(), match.end(), sentence))
-        return cls(raw, tokens, len(tokens) if title_end is None else title_end)
+            if start >= next_boundary:  # tokens come in order: count the boundaries passed
+                sentence = bisect_right(boundaries, start)
+                next_boundary = boundaries[sentence] if sentence < len(boundaries) else len(raw) + 1
+            tokens.append(Token(fold_word(match.group()), start, match.end(), sentence))
+        title_end = len(tokens) if title_end is None else title_end
+        return cls(raw, tokens, title_end, [token.word for token in tokens])
 
     def folded(self) -> tuple[str, list[int]]:
         """The words joined by single spaces, padded with one space at each end, and the

@@ -267,14 +267,23 @@ class Found:
     last: int
 
 
-def find_phrases(text: Text, lexicon: dict[str, tuple[str, ...]]) -> list[Found]:
-    """Every phrase of `lexicon` in the text, the longest where two overlap."""
-    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+# A lexicon's phrases by their first word: (words, label) pairs.
+PhraseIndex = dict[str, list[tuple[tuple[str, ...], str]]]
+
+
+def phrase_index(lexicon: dict[str, tuple[str, ...]]) -> PhraseIndex:
+    index: PhraseIndex = {}
     for label, phrases in lexicon.items():
         for phrase in phrases:
             parts = tuple(phrase.split())
             index.setdefault(parts[0], []).append((parts, label))
-    words = [t.word for t in text.tokens]
+    return index
+
+
+def find_phrases(text: Text, index: PhraseIndex) -> list[Found]:
+    """Every phrase of a lexicon (indexed by phrase_index) in the text, the longest where
+    two overlap."""
+    words = text.words
     found: list[Found] = []
     position = 0
     while position < len(words):
@@ -297,7 +306,7 @@ def season_number(text: Text, first: int, last: int) -> tuple[int | None, int] |
     Reads "season 2", "season two", "series 2", "S2", "second season", "2nd season",
     "sophomore season", "fifth and final season"; "final season" alone gives None.
     """
-    words = [t.word for t in text.tokens]
+    words = text.words
     for i in range(max(first, 0), min(last, len(words) - 1) + 1):
         word = words[i]
         short = _SHORT_SEASON.match(word)
