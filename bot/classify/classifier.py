@@ -9,7 +9,13 @@ from typing import Any
 from bot.classify.airtime import TimeMention, find_air_times
 from bot.classify.catalogue import Catalogue, Mention, Show
 from bot.classify.dates import CALENDAR_KINDS, RELATIVE_KINDS, DateMention, find_dates
-from bot.classify.evidence import has_evidence, is_passing, needs_evidence, quoted
+from bot.classify.evidence import (
+    has_evidence,
+    in_longer_title,
+    is_passing,
+    needs_evidence,
+    quoted,
+)
 from bot.classify.headline import headline
 from bot.classify.text import Text, story_text
 from bot.classify.vocabulary import (
@@ -42,6 +48,7 @@ _RELEASE_WORDS = frozenset(
     p for event in ("premiere", "return", "finale") for p in EVENTS[event] if " " not in p
 ) | {"airs", "air", "streams"}
 _EVENT_INDEX = phrase_index(EVENTS)
+_ADAPTING = frozenset("adapting adapts adapted adaptation based".split())
 _PLATFORM_INDEX = phrase_index(PLATFORMS)
 _HEDGES = frozenset(
     "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
@@ -135,6 +142,8 @@ class Classifier:
             if _names_a_spinoff(text, mention, mentions):
                 continue
             ambiguous = needs_evidence(_key_words(text, mention))
+            if ambiguous and in_longer_title(text, mention.first, mention.last):
+                continue
             if ambiguous and mention.show.title not in confirmed:
                 network = _network_named(mention.show.network, networks)
                 if not has_evidence(text, mention, network, dated):
@@ -673,6 +682,13 @@ def _not_tv(text: Text, mentions: list[Mention], date_token: int | None, event: 
     if event in ("renewal", "cancellation"):
         return False
     own = {i for m in mentions for i in range(m.first, m.last + 1)}
+    # "The series adapting Atwood's novel debuts April 8": the book is where it comes from.
+    own |= {
+        i
+        for a, token in enumerate(text.tokens)
+        if token.word in _ADAPTING
+        for i in range(a + 1, a + 8)
+    }
 
     def near(place: int) -> set[str]:
         first = max(0, place - 4)
@@ -697,7 +713,7 @@ def _season(text: Text, mentions: list[Mention], clues: _Clues, others: set[int]
         for m in mentions
         if m.first > 0 and "of" in [t.word for t in text.tokens[max(0, m.first - 2) : m.first]]
     ]
-    windows += [(found.first - 4, found.last + 6, found.first) for _, found in clues.events]
+    windows += [(found.first - 6, found.last + 6, found.first) for _, found in clues.events]
     windows += [(token - 6, token + 6, token) for _, _, token in clues.dates]
     for first, last, anchor in windows:
         sentence_first, sentence_last = text.sentence_of(min(anchor, len(text.tokens) - 1))

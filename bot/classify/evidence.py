@@ -24,7 +24,8 @@ _PASSING_BEFORE = (
     ("the", "next"), ("successor", "to"), ("follow", "up", "to"), ("reminiscent", "of"),
     ("inspired", "by"), ("producers", "of"), ("writers", "of"), ("directors", "of"),
     ("appeared", "in"), ("appeared", "on"), ("starred", "in"), ("starred", "on"),
-    ("roles", "in"), ("roles", "on"),
+    ("roles", "in"), ("roles", "on"), ("boosted", "by"), ("driven", "by"), ("fueled", "by"),
+    ("thanks", "to"),
 )  # fmt: skip
 # By the word just before the name, so a mention checks only the phrases that can fit.
 _PASSING_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
@@ -124,7 +125,28 @@ def _season_token(word: str) -> bool:
     return len(word) >= 2 and word[0] == "s" and word[1:].isdigit()
 
 
-def quoted(text: Text, first: int, last: int) -> bool:
+def in_longer_title(text: Text, first: int, last: int) -> bool:
+    """ "'Lost in Space' Star Joins ...": a quote opens before the name and closes a few words
+    after it, so the name is the start of another, longer title."""
+    start = _start_with_the(text, first)
+    if not (start > 0 and _quote_at(text, start - 1)) or _quote_at(text, text.tokens[last].end):
+        return False
+    sentence, worded = text.tokens[first].sentence, False
+    for token in text.tokens[last + 1 : last + 5]:
+        if token.sentence != sentence:
+            return False
+        worded = worded or not (token.word.isdigit() or _season_token(token.word))
+        if _quote_at(text, token.end):
+            return worded  # "'Survivor 51'" is the show and its season
+    return False
+
+
+def _quote_at(text: Text, index: int) -> bool:
+    return index < len(text.raw) and text.raw[index] in _QUOTES
+
+
+def _start_with_the(text: Text, first: int) -> int:
+    """Where the name starts, with a "The" written right before it."""
     start = text.tokens[first].start
     if (
         first > 0
@@ -132,7 +154,9 @@ def quoted(text: Text, first: int, last: int) -> bool:
         and text.tokens[first - 1].end + 1 >= start
     ):
         start = text.tokens[first - 1].start
-    end = text.tokens[last].end
-    before = text.raw[start - 1] if start > 0 else ""
-    after = text.raw[end] if end < len(text.raw) else ""
-    return bool(before) and before in _QUOTES and bool(after) and after in _QUOTES
+    return start
+
+
+def quoted(text: Text, first: int, last: int) -> bool:
+    start = _start_with_the(text, first)
+    return start > 0 and _quote_at(text, start - 1) and _quote_at(text, text.tokens[last].end)

@@ -57,6 +57,11 @@ def classifier() -> Classifier:
         # Not returning for a season is a cancellation; not being renewed yet is nothing.
         ("'Evil' Won't Return for Season 5", "", [("cancellation", None)]),
         ("'Evil' Hasn't Been Renewed for Season 5 Yet", "", []),
+        # A novel a series adapts is its source, not a book release.
+        ("'The Testaments' Premiere Date Set",
+         "The series adapting Margaret Atwood's follow-up novel debuts April 8, 2027.",
+         [("premiere", "2027-04-08")]),
+        ("'The Testaments' Premiere Date Set", "Atwood's new novel debuts April 8, 2027.", []),
     ],
 )  # fmt: skip
 def test_fact_rule(
@@ -93,6 +98,12 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("'Lost' and 'House' Reboots Ordered at ABC", ["Lost", "House"]),
         ("From the Producers of 'Severance', a New Thriller", []),
         ("The Writers of 'Severance' Return for Season 3", []),
+        ("Netflix Stock Jumps, Boosted by 'Wednesday' and 'Squid Game'", []),
+        ("'Wednesday' and 'Squid Game' Lead Netflix's Top 10", ["Wednesday", "Squid Game"]),
+        # An ambiguous name opening a longer quoted title is part of that title.
+        ("'Lost in Space' Star Joins ABC's 'The Rookie'", ["The Rookie"]),
+        ("'Lost' Reboot Ordered at ABC", ["Lost"]),
+        ("'Survivor 51' Cast Revealed", ["Survivor"]),
     ],
 )
 def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) -> None:
@@ -115,6 +126,8 @@ def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) 
             4,
         ),
         ("'Silo' Final Season Premiere Date Set", "It arrives May 7.", None),
+        # A season a few words before the release verb, in a sentence naming no show.
+        ("Apple TV+ Sets 'Slow Horses' Return", "Season 6 of the spy drama arrives Oct. 7.", 6),
     ],
 )
 def test_season_of_a_last_season(
