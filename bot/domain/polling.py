@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 MAX_BACKOFF = timedelta(hours=24)
 BROKEN_AFTER = timedelta(days=3)
+# The longest ETag and Last-Modified kept between polls (the source table's column sizes).
+ETAG_LIMIT, LAST_MODIFIED_LIMIT = 500, 100
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -47,3 +49,11 @@ def after_failure(
 def is_broken(failing_since: datetime | None, now: datetime) -> bool:
     """A source that has failed for three days is broken (it is still retried daily)."""
     return failing_since is not None and now - failing_since >= BROKEN_AFTER
+
+
+def usable_validator(value: str | None, limit: int) -> str | None:
+    """A conditional-GET validator worth keeping: one that fits its column and can be sent
+    back as a header. Anything else is dropped; the body hash still spots an unchanged feed."""
+    if value and len(value) <= limit and value.isascii() and value.isprintable():
+        return value
+    return None

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from bot import PROJECT_URL, __version__
+from bot.domain.polling import ETAG_LIMIT, LAST_MODIFIED_LIMIT, usable_validator
 from bot.feeds.guard import GuardedResolver, refused_reason
 
 USER_AGENT = f"premiere-bot/{__version__} (+{PROJECT_URL})"
@@ -147,8 +148,10 @@ class Fetcher:
             status=status,
             body=body,
             url=url,
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
+            etag=usable_validator(response.headers.get("ETag"), ETAG_LIMIT),
+            last_modified=usable_validator(
+                response.headers.get("Last-Modified"), LAST_MODIFIED_LIMIT
+            ),
             content_type=response.headers.get("Content-Type"),
             max_age=_max_age(response.headers.get("Cache-Control")),
         )

@@ -15,11 +15,18 @@ from bot.feeds.entry import Entry, NotAFeed, ParsedFeed
 
 TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_)", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Numeric references that may be UTF-16 surrogates (5-digit decimals, hex Dxxx), one or a
+# pair: some generators write emoji as "&#55357;&#56832;", and feedparser crashes on them.
+_REF = rb"&#(\d{5}|[xX][dD][0-9a-fA-F]{3});"
+_SURROGATE_REFS = re.compile(_REF + rb"(?:" + _REF + rb")?")
 
 
 def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     """Reads RSS 0.9x/1.0/2.0 or Atom. Raises NotAFeed when the body is no feed at all."""
     headers = {"content-type": content_type} if content_type else {}
+    if b"&#" in body:
+        body = _SURROGATE_REFS.sub(_mend_surrogates, body)
     # The HTML sanitiser and URI resolver are not needed for plain-text summaries and
     # cost about half of feedparser's time.
     parsed = feedparser.parse(
@@ -42,9 +49,22 @@ def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     return ParsedFeed(entries, warning)
 
 
+def _mend_surrogates(match: re.Match[bytes]) -> bytes:
+    """A high and low surrogate pair becomes the one character they encode; a surrogate
+    alone becomes U+FFFD; any other character reference means what it meant."""
+    codes = [_code(digits) for digits in (match[1], match[2]) if digits]
+    if len(codes) == 2 and 0xD800 <= codes[0] < 0xDC00 and 0xDC00 <= codes[1] < 0xE000:
+        return b"&#%d;" % (0x10000 + ((codes[0] - 0xD800) << 10) + (codes[1] - 0xDC00))
+    return b"".join(b"&#xFFFD;" if 0xD800 <= c < 0xE000 else b"&#%d;" % c for c in codes)
+
+
+def _code(digits: bytes) -> int:
+    return int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+
+
 def canonical_link(link: str) -> str:
     """The link without tracking parameters or fragment, with a lower-case scheme and host."""
-    parts = urlsplit(link.strip())
+    parts = urlsplit(_CONTROL.sub("", link).strip())
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     query = urlencode([(k, v) for k, v in pairs if not _TRACKING.match(k)])
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, query, ""))

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.domain.polling import ETAG_LIMIT, LAST_MODIFIED_LIMIT
 from bot.domain.release import Precision, ReleaseStatus
 from bot.store.types import UTCDateTime
 
@@ -59,8 +60,8 @@ class Source(SQLModel, table=True):
     trusted: bool = True  # trusted sources may be on private addresses (feeds.yaml only)
     enabled: bool = True
     interval_seconds: int
-    etag: str | None = Field(default=None, max_length=500)
-    last_modified: str | None = Field(default=None, max_length=100)
+    etag: str | None = Field(default=None, max_length=ETAG_LIMIT)
+    last_modified: str | None = Field(default=None, max_length=LAST_MODIFIED_LIMIT)
     body_hash: str | None = Field(default=None, max_length=64)
     next_poll_at: datetime | None = _when(index=True)
     last_polled_at: datetime | None = _when()

@@ -125,6 +125,15 @@ async def test_edited_headline_is_the_same_story(
             ["Peacemaker Season 3 & More", "Tulsa King Returns"],
         ),
         ("empty.xml", "application/rss+xml", []),
+        (
+            "surrogates_nul.xml",
+            "application/rss+xml",
+            [
+                "Emoji \N{GRINNING FACE} night",
+                "Lone \N{REPLACEMENT CHARACTER} surrogate",
+                "Nul in link",
+            ],
+        ),
     ],
 )
 async def test_formats_encodings_and_oddities(
@@ -139,6 +148,15 @@ async def test_formats_encodings_and_oddities(
     outcome = (await poll_all(poller))["S"]
     assert (outcome.status, outcome.new, outcome.error) == ("ok", len(titles), None)
     assert [s.title for s in stories(store)] == titles
+
+
+async def test_control_characters_leave_links(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    # PostgreSQL refuses NUL in text: one such link must not cost the feed its stories.
+    add_source(store, "S", feed_server.serve("/f", feed(fixture("surrogates_nul.xml"))))
+    await poll_all(poller)
+    assert stories(store)[-1].url == "https://odd.example/cd"
 
 
 async def test_entities_and_markup_become_plain_text(
@@ -324,3 +342,19 @@ async def test_control_characters_never_reach_the_database(
     outcome = (await poll_all(poller))["S"]
     assert (outcome.status, outcome.new) == ("ok", 3)
     assert "The Bear Renewed for Season 5 at FX" in [s.title for s in stories(store)]
+
+
+async def test_validators_too_long_to_keep_are_dropped_not_fatal(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    # Some servers send an ETag longer than the column holds; PostgreSQL would refuse it.
+    long_etag = '"' + "e" * 600 + '"'
+    long_date = "Mon, 23 Nov 2026 15:00:00 GMT" + " " * 80 + "x"
+    served = feed(fixture("rss2.xml"), ETag=long_etag, **{"Last-Modified": long_date})
+    source_id = add_source(store, "SSD", feed_server.serve("/rss", served))
+    outcome = (await poll_all(poller))["SSD"]
+    assert (outcome.status, outcome.new, outcome.error) == ("ok", 3, None)
+    state = source(store, source_id)
+    assert (state.etag, state.last_modified, state.last_status) == (None, None, 200)
+    # Without validators the next poll still skips the unchanged body.
+    assert (await poll_all(poller))["SSD"].status == "unchanged"
