@@ -172,7 +172,12 @@ def find_dates(text: str, published: date) -> list[DateMention]:
         for match in pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
-            resolved = _resolve(kind, match, published)
+            try:
+                resolved = _resolve(kind, match, published)
+                if resolved is not None:
+                    resolved[0].window()  # its days must exist too
+            except (ValueError, OverflowError):
+                resolved = None  # past year 9999 or before year 1: a story dated 9999-12-31
             if resolved is None:
                 continue
             value, rolled = resolved

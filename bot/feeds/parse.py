@@ -63,8 +63,13 @@ def _code(digits: bytes) -> int:
 
 
 def canonical_link(link: str) -> str:
-    """The link without tracking parameters or fragment, with a lower-case scheme and host."""
-    parts = urlsplit(_CONTROL.sub("", link).strip())
+    """The link without tracking parameters or fragment, with a lower-case scheme and host;
+    as written when it is no URL at all ("http://[broken")."""
+    link = _CONTROL.sub("", link).strip()
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return link
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     query = urlencode([(k, v) for k, v in pairs if not _TRACKING.match(k)])
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, query, ""))

@@ -13,6 +13,7 @@ from bot.store.tables import ReleaseStory, Story
 
 _STORY: Table = Story.__table__  # type: ignore[attr-defined]
 _KEY = ("source_id", "key")
+_CLOCK_SLACK = timedelta(days=1)  # how far ahead of us a site's clock may run
 _COLUMNS = ("source_id", "key", "fingerprint", "url", "title", "summary", "published_at",
             "first_seen_at", "backlog")  # fmt: skip
 
@@ -37,13 +38,18 @@ class StoryRepo:
     ) -> int:
         """Stores the entries the source has not had before; returns how many were new.
 
-        An entry without a date is dated `seen_at`. One first seen more than `backlog_age`
-        after its publication is backlog: it may update the calendar but never alerts.
+        An entry without a date, or dated more than a day after `seen_at` (a wrong clock or
+        a year 9999), is dated `seen_at`. One first seen more than `backlog_age` after its
+        publication is backlog: it may update the calendar but never alerts.
         """
+        latest = seen_at + _CLOCK_SLACK
+        published = [
+            e.published if e.published and e.published <= latest else None for e in entries
+        ]
         rows = (
-            (source_id, e.key, e.fingerprint, e.url, e.title, e.summary, e.published or seen_at,
-             seen_at, e.published is not None and seen_at - e.published > backlog_age)
-            for e in entries
+            (source_id, e.key, e.fingerprint, e.url, e.title, e.summary, when or seen_at,
+             seen_at, when is not None and seen_at - when > backlog_age)
+            for e, when in zip(entries, published, strict=True)
         )  # fmt: skip
         return insert_many_if_new(self.session, _STORY, _KEY, _COLUMNS, rows) if entries else 0
 

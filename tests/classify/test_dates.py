@@ -69,3 +69,11 @@ def test_not_dates(text: str) -> None:
 def test_air_time_is_not_a_date_and_the_date_beside_it_is() -> None:
     found = find_dates("Thursday, Jan. 12 at 9/8c on NBC", PUBLISHED)
     assert [d.date.value for d in found] == ["2027-01-12"]
+
+
+@pytest.mark.parametrize("published", [date(1, 1, 1), date(9999, 12, 31)])
+def test_dates_beyond_the_calendar_are_skipped(published: date) -> None:
+    # A story dated at the calendar's edge: "Jan. 8" would be in year 10000, "last winter"
+    # in year 0. Such dates are no dates; the story still classifies.
+    texts = "premieres Jan. 8 on Apple TV+, down from last winter, in December, next year"
+    assert all(d.date.window() for d in find_dates(texts, published))

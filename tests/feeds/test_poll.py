@@ -1,6 +1,7 @@
 """One poll cycle against a real local server: what is stored, and the source's state after."""
 
 from datetime import timedelta
+from email.utils import format_datetime
 
 import pytest
 from sqlmodel import col, select
@@ -358,3 +359,22 @@ async def test_validators_too_long_to_keep_are_dropped_not_fatal(
     assert (state.etag, state.last_modified, state.last_status) == (None, None, 200)
     # Without validators the next poll still skips the unchanged body.
     assert (await poll_all(poller))["SSD"].status == "unchanged"
+
+
+async def test_dates_far_ahead_of_the_fetch_are_the_fetch_time(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
+) -> None:
+    items = [
+        ("far", "Fri, 31 Dec 9999 23:59:59 GMT"),
+        ("ahead", format_datetime(clock.now + timedelta(days=3), usegmt=True)),
+        ("hours", format_datetime(clock.now + timedelta(hours=5), usegmt=True)),
+    ]
+    body = "".join(
+        f"<item><title>{t}</title><guid>{t}</guid><pubDate>{d}</pubDate></item>" for t, d in items
+    )
+    served = f'<rss version="2.0"><channel><title>Clocks</title>{body}</channel></rss>'
+    add_source(store, "S", feed_server.serve("/f", feed(served.encode())))
+    assert (await poll_all(poller))["S"].new == 3
+    dated = {s.title: (s.published_at, s.backlog) for s in stories(store)}
+    assert dated["far"] == dated["ahead"] == (clock.now, False)
+    assert dated["hours"] == (clock.now + timedelta(hours=5), False)  # a clock a little fast
