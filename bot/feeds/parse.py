@@ -16,25 +16,26 @@ from bot.feeds.entry import Entry, NotAFeed, ParsedFeed
 TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Numeric references that may be UTF-16 surrogates (5-digit decimals, hex Dxxx), one or a
-# pair: some generators write emoji as "&#55357;&#56832;", and feedparser crashes on them.
-_REF = rb"&#(\d{5}|[xX][dD][0-9a-fA-F]{3});"
-_SURROGATE_REFS = re.compile(_REF + rb"(?:" + _REF + rb")?")
+# Numeric references feedparser crashes on: UTF-16 surrogates (some generators write emoji
+# as "&#55357;&#56832;") and code points past U+10FFFF. Five-digit decimals and hex of four or
+# more digits may be such; a pair is matched together so it can become one character.
+_REF = rb"&#(\d{5,}|[xX][0-9a-fA-F]{4,});"
+_WIDE_REFS = re.compile(_REF + rb"(?:" + _REF + rb")?")
 
 
 def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     """Reads RSS 0.9x/1.0/2.0 or Atom. Raises NotAFeed when the body is no feed at all."""
-    headers = {"content-type": content_type} if content_type else {}
     if b"&#" in body:
-        body = _SURROGATE_REFS.sub(_mend_surrogates, body)
-    # The HTML sanitiser and URI resolver are not needed for plain-text summaries and
-    # cost about half of feedparser's time.
-    parsed = feedparser.parse(
-        body,
-        response_headers=headers,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+        body = _WIDE_REFS.sub(_mend_references, body)
+    headers = {"content-type": content_type} if content_type else {}
+    try:
+        # The HTML sanitiser and URI resolver are not needed for plain-text summaries and
+        # cost about half of feedparser's time.
+        parsed = feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except Exception as crash:  # feedparser has bugs on broken input; one costs one feed
+        raise NotAFeed(f"unreadable feed: {type(crash).__name__}: {crash}") from None
     problem = parsed.get("bozo_exception")
     if not parsed.get("version") and not parsed.entries:
         reason = f": {problem}" if problem else ""
@@ -49,13 +50,17 @@ def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     return ParsedFeed(entries, warning)
 
 
-def _mend_surrogates(match: re.Match[bytes]) -> bytes:
+def _mend_references(match: re.Match[bytes]) -> bytes:
     """A high and low surrogate pair becomes the one character they encode; a surrogate
-    alone becomes U+FFFD; any other character reference means what it meant."""
+    alone or a number past U+10FFFF becomes U+FFFD; other references mean what they meant."""
     codes = [_code(digits) for digits in (match[1], match[2]) if digits]
     if len(codes) == 2 and 0xD800 <= codes[0] < 0xDC00 and 0xDC00 <= codes[1] < 0xE000:
         return b"&#%d;" % (0x10000 + ((codes[0] - 0xD800) << 10) + (codes[1] - 0xDC00))
-    return b"".join(b"&#xFFFD;" if 0xD800 <= c < 0xE000 else b"&#%d;" % c for c in codes)
+    return b"".join(b"&#%d;" % c if _character(c) else b"&#xFFFD;" for c in codes)
+
+
+def _character(code: int) -> bool:
+    return code <= 0x10FFFF and not 0xD800 <= code < 0xE000
 
 
 def _code(digits: bytes) -> int:
