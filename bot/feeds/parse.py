@@ -17,9 +17,11 @@ TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Numeric references feedparser crashes on: UTF-16 surrogates (some generators write emoji
-# as "&#55357;&#56832;") and code points past U+10FFFF. Five-digit decimals and hex of four or
-# more digits may be such; a pair is matched together so it can become one character.
-_REF = rb"&#(\d{5,}|[xX][0-9a-fA-F]{4,});"
+# as "&#55357;&#56832;") and code points past U+10FFFF. The pattern takes every reference
+# that may be one (55000-57999, six digits or more, hex D800-DFFF or five digits or more) and
+# leaves the everyday ones ("&#8217;", "&#x2019;") alone; a pair is matched together so it
+# can become one character.
+_REF = rb"&#(5[5-7]\d{3}|\d{6,}|[xX]0*(?:[dD][89a-fA-F][0-9a-fA-F]{2}|[0-9a-fA-F]{5,}));"
 _WIDE_REFS = re.compile(_REF + rb"(?:" + _REF + rb")?")
 
 
