@@ -107,7 +107,8 @@ def _entry(item: Any) -> Entry | None:
 
 def _published(item: Any) -> datetime | None:
     for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = item.get(field)
+        # dict.get: feedparser's own get maps a missing published to updated with a warning.
+        value = dict.get(item, field)
         if value:
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), UTC)
