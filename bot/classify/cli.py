@@ -59,8 +59,19 @@ def classify_lines(
             "about": [show.title for show in result.about],
             "facts": [fact.as_json() for fact in result.facts],
         }
-        output.write(json.dumps(record, ensure_ascii=False) + "\n")
+        output.write(_json_line(record))
     return status
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    """Readable UTF-8, unless the input smuggled in a lone surrogate ("\\ud83d" in an id):
+    then escaped, as JSON allows, rather than a crash that loses the lines after it."""
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(record)
+    return line + "\n"
 
 
 def _story(line: str) -> dict[str, Any]:

@@ -83,3 +83,10 @@ def test_unusable_shows_file(tmp_path: Path) -> None:
     assert result.returncode == 1 and "shows.0.title" in result.stderr
     result = classify([story(1, "x")], "--shows", str(tmp_path / "missing.yaml"))
     assert result.returncode == 1 and "cannot read" in result.stderr
+
+
+def test_a_lone_surrogate_in_an_id_is_echoed_escaped() -> None:
+    lines = ['{"id": "a\\ud83d", "title": "Shōgun news", "published": "2026-11-24"}']
+    result = classify([*lines, story(2, "x")], "--shows", str(SHOWS))
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a\ud83d", 2]
