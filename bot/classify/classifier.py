@@ -55,7 +55,14 @@ _HEDGES = frozenset(
 )
 _NEGATIONS = frozenset("no not never t longer".split())
 _NETWORK_NOUNS = frozenset("special series drama comedy show original originals".split())
-_FILM = frozenset("movie film theaters theatres cinemas theatrical".split())
+# Beside the show's name, what is dated is not the show: "'X' Film", "'X' Experience Opens",
+# "'X' Soundtrack Album Out Friday", "'X' Mystery Game".
+_NOT_THE_SHOW = frozenset(
+    "movie film theaters theatres cinemas theatrical experience exhibition exhibit attraction "
+    "soundtrack album game novel podcast".split()
+)
+# What a release verb's subject may be instead of the show: "Trailer for X Drops Tomorrow".
+_PROMOTION = frozenset("trailer trailers teaser teasers poster posters clip footage promo".split())
 _EPISODIC = frozenset(["episode", "episodes", "recap", "review", "recaps", "reviews"])
 _NEXT_EPISODE = frozenset({("new", "episode"), ("next", "episode"), ("latest", "episode")})
 _EVENT_WORDS = frozenset(p for phrases in EVENTS.values() for p in phrases if " " not in p)
@@ -479,6 +486,8 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "Colin Farrell will return as Oz": an actor, not the show
     if event.label == "premiere" and set(after) & {"filming", "production", "shooting"}:
         return False  # "starts filming"
+    if event.label in ("premiere", "return") and _promotes(text, event):
+        return False  # "Trailer for X Season 3 Drops Tomorrow": the trailer is what drops
     if text.in_question(event.first):
         return False  # "Is 'Severance' Renewed for Season 4?" states nothing
     if set(before[-2:]) & _HEDGES:
@@ -491,6 +500,16 @@ def _stands(text: Text, event: Found) -> bool:
     if phrase not in NEEDS_SEASON:
         return True
     return any(t.word in seasons for t in text.tokens[event.last + 1 : event.last + 5])
+
+
+def _promotes(text: Text, event: Found) -> bool:
+    """The release verb's subject is a trailer or poster: one right before the verb ("X
+    Trailer Drops"), or one opening the sentence ("Trailer for X Season 3 Drops")."""
+    if text.words[event.first - 1 : event.first] and text.words[event.first - 1] in _PROMOTION:
+        return True
+    first, _ = text.sentence_of(event.first)
+    opening = text.words[first : first + 2]
+    return len(opening) == 2 and opening[0] in _PROMOTION and opening[1] in ("for", "of", "to")
 
 
 def _names_a_spinoff(text: Text, mention: Mention, mentions: list[Mention]) -> bool:
@@ -697,7 +716,7 @@ def _not_tv(text: Text, mentions: list[Mention], date_token: int | None, event: 
 
     if date_token is not None and near(date_token) & NOT_TV:
         return True
-    return any(near(m.last) & _FILM for m in mentions[:1])
+    return any(near(m.last) & _NOT_THE_SHOW for m in mentions[:1])
 
 
 def _season(text: Text, mentions: list[Mention], clues: _Clues, others: set[int]) -> int | None:

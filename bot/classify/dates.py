@@ -87,7 +87,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:(?P<which>this|next|early|late|later this|last|this past)\s+)?"
             r"(?P<season>spring|summer|fall|autumn|winter)"
-            r"(?:\s+(?:of\s+)?(?P<year>20\d\d))?\b",
+            r"(?:\s+(?:of\s+)?(?P<year>20\d\d))?\b"
+            # "after winter break", "its fall finale" (an episode's name): no date
+            r"(?!\s+(?:break|hiatus|vacation|holidays?|finale)\b)",
             re.IGNORECASE,
         ),
     ),

@@ -33,7 +33,7 @@ for _phrase in _PASSING_BEFORE:
     _PASSING_BY_LAST.setdefault(_phrase[-1], []).append(_phrase)
 _PASSING_AFTER = frozenset(
     "star stars alum alums actor actress actors creator creators showrunner costar co writer "
-    "director producer veteran fame inspired style esque".split()
+    "director producer veteran fame inspired style esque author".split()
 )
 # After "X star" or "X creator", verbs that keep the story about X ("X star exits",
 # "X creators talk the finale"), unlike "X star joins a new series".

@@ -232,7 +232,8 @@ EVENT_PRIORITY = ("date_change", "cancellation", "renewal", "finale", "return", 
 # is about making the show ("will shoot next spring").
 NOT_A_RELEASE_DATE = frozenset(
     "premiered debuted aired returned ended concluded wrapped launched dropped released "
-    "shoot shooting shoots filming films production produce casting".split()
+    "shoot shooting shoots filming films production produce casting "
+    "leaving leaves leave expiring expires".split()  # "leaving Netflix on Jan. 1"
 )
 # Before a relative date ("confirmed on Tuesday") these say when the news broke; before a
 # written one ("Release Date Announced: October 2") they do not.
@@ -241,7 +242,8 @@ ANNOUNCED = frozenset("announced said confirmed revealed reported told unveiled"
 NOT_TV = frozenset(
     "movie film films theaters theatres theatrical cinemas box festival sundance tiff sxsw "
     "cannes berlinale venice comic con emmys emmy golden globes oscars awards ceremony "
-    "nominations tour album concert book novel game blu ray dvd physical".split()
+    "nominations tour album concert book novel game blu ray dvd physical panel panels "
+    "convention exhibition exhibit experience attraction soundtrack podcast".split()
 )
 
 _ORDINALS = {

@@ -44,6 +44,7 @@ PUBLISHED = date(2026, 11, 24)
         ("down from last fall", "2025-fall"),  # the latest one already over
         ("this past summer", "2026-summer"),
         ("last winter", "2026-winter"),  # Dec. 2025 to Feb. 2026
+        ("returns this winter after a break", "2027-winter"),
     ],
 )
 def test_dates(text: str, expected: str) -> None:
@@ -64,6 +65,13 @@ def test_dates(text: str, expected: str) -> None:
 )
 def test_not_dates(text: str) -> None:
     assert [d.date.value for d in find_dates(text, PUBLISHED) if d.date.precision == "day"] == []
+
+
+@pytest.mark.parametrize(
+    "text", ["returns strong after winter break", "back from its summer hiatus", "its fall finale"]
+)
+def test_season_words_naming_a_break_or_an_episode_are_no_dates(text: str) -> None:
+    assert find_dates(text, PUBLISHED) == []
 
 
 def test_air_time_is_not_a_date_and_the_date_beside_it_is() -> None:

@@ -62,6 +62,18 @@ def classifier() -> Classifier:
          "The series adapting Margaret Atwood's follow-up novel debuts April 8, 2027.",
          [("premiere", "2027-04-08")]),
         ("'The Testaments' Premiere Date Set", "Atwood's new novel debuts April 8, 2027.", []),
+        # A show leaving a service on a date is no release.
+        ("'Friends' Leaving Netflix on Jan. 1", "", []),
+        ("'Friends' Arrives on Netflix Jan. 1", "", [("premiere", "2027-01-01")]),
+        # What is dated beside the show's name is not always the show.
+        ("'Silo' Experience Opens in London on March 3", "", []),
+        ("'Silo' Soundtrack Album Out Friday, Dec. 4", "", []),
+        ("'Lost' Cast Reunites for Anniversary Panel Sept. 22", "", []),
+        ("'Silo' Season 3 Arrives Friday, Dec. 4", "", [("premiere", "2026-12-04")]),
+        # A trailer that drops is not the season.
+        ("Trailer for 'Silo' Season 3 Drops Tomorrow", "", []),
+        ("'Silo' Season 3 Trailer Drops Tomorrow", "", []),
+        ("'Silo' Season 3 Drops Tomorrow", "", [("premiere", "2026-11-25")]),
     ],
 )  # fmt: skip
 def test_fact_rule(
@@ -104,6 +116,7 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("'Lost in Space' Star Joins ABC's 'The Rookie'", ["The Rookie"]),
         ("'Lost' Reboot Ordered at ABC", ["Lost"]),
         ("'Survivor 51' Cast Revealed", ["Survivor"]),
+        ("'Outlander' Author's Tenth Novel Hits Shelves", []),
     ],
 )
 def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) -> None:
