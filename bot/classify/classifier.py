@@ -48,7 +48,6 @@ _RELEASE_WORDS = frozenset(
     p for event in ("premiere", "return", "finale") for p in EVENTS[event] if " " not in p
 ) | {"airs", "air", "streams"}
 _EVENT_INDEX = phrase_index(EVENTS)
-_ADAPTING = frozenset("adapting adapts adapted adaptation based".split())
 _PLATFORM_INDEX = phrase_index(PLATFORMS)
 _HEDGES = frozenset(
     "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
@@ -61,6 +60,8 @@ _NOT_THE_SHOW = frozenset(
     "movie film theaters theatres cinemas theatrical experience exhibition exhibit attraction "
     "soundtrack album game novel podcast".split()
 )
+# Words after which a book or film is the show's source, not what is released.
+_ADAPTING = frozenset("adapting adapts adapted adaptation based".split())
 # What a release verb's subject may be instead of the show: "Trailer for X Drops Tomorrow".
 _PROMOTION = frozenset("trailer trailers teaser teasers poster posters clip footage promo".split())
 _EPISODIC = frozenset(["episode", "episodes", "recap", "review", "recaps", "reviews"])
@@ -505,7 +506,7 @@ def _stands(text: Text, event: Found) -> bool:
 def _promotes(text: Text, event: Found) -> bool:
     """The release verb's subject is a trailer or poster: one right before the verb ("X
     Trailer Drops"), or one opening the sentence ("Trailer for X Season 3 Drops")."""
-    if text.words[event.first - 1 : event.first] and text.words[event.first - 1] in _PROMOTION:
+    if event.first > 0 and text.words[event.first - 1] in _PROMOTION:
         return True
     first, _ = text.sentence_of(event.first)
     opening = text.words[first : first + 2]
