@@ -17,7 +17,7 @@ from bot.classify.evidence import (
     quoted,
 )
 from bot.classify.headline import headline
-from bot.classify.text import Text, story_text
+from bot.classify.text import Text, key_words, story_text
 from bot.classify.vocabulary import (
     AMBIGUOUS_PLATFORMS,
     ANNOUNCED,
@@ -286,8 +286,7 @@ def _network_named(network: str | None, named: set[str]) -> bool:
 
 def _key_words(text: Text, mention: Mention) -> list[str]:
     """The name as written in the story, as the matcher's key (name_key) would fold it."""
-    folded = text.words[mention.first : mention.last + 1]
-    return folded[1:] if len(folded) > 1 and folded[0] == "the" else folded
+    return key_words(text.words[mention.first : mention.last + 1])
 
 
 def _platforms(text: Text) -> list[Found]:
@@ -465,8 +464,9 @@ def _read_event(text: Text, event: Found) -> Found | None:
 
 
 def _negated_return(text: Text, event: Found) -> bool:
-    phrase = " ".join(t.word for t in text.tokens[event.first : event.last + 1])
-    if phrase not in RENEWAL_OR_RETURN:
+    if event.label != "renewal":  # "returns for", "coming back for" are renewal phrases
+        return False
+    if " ".join(text.words[event.first : event.last + 1]) not in RENEWAL_OR_RETURN:
         return False
     before = {t.word for t in text.tokens[max(0, event.first - 2) : event.first]}
     after = {t.word for t in text.tokens[event.last + 1 : event.last + 5]}

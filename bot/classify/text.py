@@ -98,10 +98,12 @@ def story_text(title: str, summary: str) -> str:
 
 def name_key(name: str) -> str:
     """What the matcher looks for: the folded words without a leading "the"."""
-    folded = words(name)
-    if len(folded) > 1 and folded[0] == "the":
-        folded = folded[1:]
-    return " ".join(folded)
+    return " ".join(key_words(words(name)))
+
+
+def key_words(folded: list[str]) -> list[str]:
+    """A name's folded words as its key has them: without a leading "the"."""
+    return folded[1:] if len(folded) > 1 and folded[0] == "the" else folded
 
 
 @dataclass
