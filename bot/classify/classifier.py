@@ -53,6 +53,9 @@ _HEDGES = frozenset(
     "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
 )
 _NEGATIONS = frozenset("no not never t longer".split())
+# Bare verbs that are a finale only when a season or series ends.
+_SEASON_END_VERBS = frozenset({"ends", "concludes"})
+_SEASON_NOUNS = frozenset("season seasons series run".split())
 _NETWORK_NOUNS = frozenset("special series drama comedy show original originals".split())
 # Beside the show's name, what is dated is not the show: "'X' Film", "'X' Experience Opens",
 # "'X' Soundtrack Album Out Friday", "'X' Mystery Game".
@@ -124,13 +127,20 @@ class Classifier:
         accepted = self._accepted(text, mentions, {p.label for p in platforms}, dated)
         if not accepted:
             return Classification()
-        read = (_read_event(text, found) for found in find_phrases(text, _EVENT_INDEX))
-        events = [event for event in read if event is not None]
+        events, refused = [], set()
+        for found in find_phrases(text, _EVENT_INDEX):
+            event = _read_event(text, found)
+            if event is None:
+                refused.add(found.last)
+            else:
+                events.append(event)
         clues = _assign(text, accepted, events, dates, platforms)
         about = _about(text, accepted, clues)
         facts = []
         for show in about:
-            facts.extend(self._fact(text, show, accepted, clues[show.title], platforms, published))
+            facts.extend(
+                self._fact(text, show, accepted, clues[show.title], platforms, published, refused)
+            )
         return Classification(about, facts)
 
     def _accepted(
@@ -167,6 +177,7 @@ class Classifier:
         clues: _Clues,
         platforms: list[Found],
         published: date,
+        refused: set[int],
     ) -> list[Fact]:
         own = [m for m in mentions if m.show.title == show.title]
         explainer = _explainer(text)
@@ -187,13 +198,20 @@ class Classifier:
                 return []
             if when.precision == Precision.DAY and not _written_date(clues, date_token):
                 return []
+            if date_token is not None and refused & set(range(date_token - 3, date_token)):
+                return []  # the date is a verb's that is no release ("Trailer Drops Jan. 16")
             if when.precision != Precision.DAY and not _title_states(text, own, date_token):
                 return []
             event = "return" if _says(text, own, ("part",)) else "premiere"
         if event in DATED_EVENTS and when is None:
             return []
         if event in ("premiere", "return") and _numbered_episode(text, own):
-            return []  # "Episode 3: release date" is one episode, not a season
+            # "Episode 3: release date" is one episode, not a season; the season's finale,
+            # when the story dates it, is still news.
+            if not any(found.label == "finale" for _, found in clues.events):
+                return []
+            event = "finale"
+            when, date_token = _date(text, clues, event, published)
         if event == "return" and _weekly_airing(text, clues, date_token):
             return []  # "returns this Sunday ... in the new episode": next week's episode
         if event == "date_change" and (when is None or _slot_move(text, clues)):
@@ -487,6 +505,8 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "Colin Farrell will return as Oz": an actor, not the show
     if event.label == "premiere" and set(after) & {"filming", "production", "shooting"}:
         return False  # "starts filming"
+    if phrase in _SEASON_END_VERBS and not _SEASON_NOUNS & set(before):
+        return False  # "Season 2 ends Jan. 18" is a finale; "the deal ends" is not
     if event.label in ("premiere", "return") and _promotes(text, event):
         return False  # "Trailer for X Season 3 Drops Tomorrow": the trailer is what drops
     if text.in_question(event.first):
@@ -584,12 +604,24 @@ def _usable_dates(
             continue
         if mention.kind in RELATIVE_KINDS and set(before) & ANNOUNCED:
             continue
+        if mention.rolled and window[0].year > published.year and _news_month(text, token):
+            continue  # "Apple confirmed the comedy's return in March" in a December story
         if mention.kind in RELATIVE_KINDS and not _release_verb_near(text, token, clues.platforms):
             continue  # "HBO dropped the trailer on Friday": when the news happened
         if _negated(text, token):
             continue  # "no longer expects it this year"
         usable.append((mention.date, token, before))
     return usable
+
+
+def _news_month(text: Text, token: int) -> bool:
+    """ "announced the show's return in March": after a past announcement verb, "in" a month
+    that had to be pushed into next year reads as when the news broke."""
+    words = text.words  # the date's first word is "in"
+    if token < 2 or words[token] != "in" or words[token - 2] != "s":
+        return False
+    first, _ = text.sentence_of(token)
+    return bool(ANNOUNCED & set(words[first:token]))
 
 
 def _parts(text: Text, clues: _Clues, published: date) -> list[tuple[int, ReleaseDate]]:

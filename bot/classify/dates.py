@@ -152,6 +152,9 @@ CALENDAR_KINDS = frozenset(
 )  # written as a date
 # Dates that read as "when the news happened" unless a release verb stands beside them.
 RELATIVE_KINDS = frozenset({"weekday", "relative_day"})
+# How far behind the story an unyeared day may be and still be this year's (a past event):
+# release dates are rarely given more than ten months ahead.
+_RECENT_PAST = timedelta(days=45)
 
 
 @dataclass(frozen=True)
@@ -258,9 +261,9 @@ def _day(
     rolled = year is None
     if year is None:
         year = published.year
-        # A date more than a week behind the story is next year's ("Jan. 8" in November);
-        # within the week it is a recent past event, and left in the past.
-        if _valid(year, month, day) and date(year, month, day) < published - timedelta(days=7):
+        # A date more than six weeks behind the story is next year's ("Jan. 8" in November);
+        # a nearer one is a recent past event ("the week of Oct. 13-19" on Oct. 21), left there.
+        if _valid(year, month, day) and date(year, month, day) < published - _RECENT_PAST:
             year += 1
     if not _valid(year, month, day):
         return None
@@ -323,6 +326,7 @@ def _season(groups: dict[str, str | None], published: date) -> tuple[ReleaseDate
         year += 1 if published.month >= 6 else 0
     else:
         _, end = ReleaseDate(Precision.SEASON, year, part=season).window() or (None, published)
-        if end < published or which == "next":
+        # "this fall" once fall is over is the one just gone ("filming wrapped this fall").
+        if (end < published and which != "this") or which == "next":
             year += 1
     return ReleaseDate(Precision.SEASON, year, part=season), True

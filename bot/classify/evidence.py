@@ -25,7 +25,8 @@ _PASSING_BEFORE = (
     ("inspired", "by"), ("producers", "of"), ("writers", "of"), ("directors", "of"),
     ("appeared", "in"), ("appeared", "on"), ("starred", "in"), ("starred", "on"),
     ("roles", "in"), ("roles", "on"), ("boosted", "by"), ("driven", "by"), ("fueled", "by"),
-    ("thanks", "to"),
+    ("thanks", "to"), ("home", "of"), ("home", "to"), ("hits", "including"),
+    ("hits", "such", "as"),
 )  # fmt: skip
 # By the word just before the name, so a mention checks only the phrases that can fit.
 _PASSING_BY_LAST: dict[str, list[tuple[str, ...]]] = {}

@@ -141,6 +141,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "wraps its",
         "wraps up",
         "concludes its",
+        "ends",
+        "concludes",
     ),
     "return": (
         "returns",
@@ -188,6 +190,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "set for",
         "will air",
         "to air",
+        "expected",
+        "due out",
         "coming",
         "hits",
     ),
@@ -233,7 +237,8 @@ EVENT_PRIORITY = ("date_change", "cancellation", "renewal", "finale", "return", 
 NOT_A_RELEASE_DATE = frozenset(
     "premiered debuted aired returned ended concluded wrapped launched dropped released "
     "shoot shooting shoots filming films production produce casting "
-    "leaving leaves leave expiring expires".split()  # "leaving Netflix on Jan. 1"
+    "leaving leaves leave expiring expires "  # "leaving Netflix on Jan. 1"
+    "ending".split()  # "the quarter ending Sept. 30"
 )
 # Before a relative date ("confirmed on Tuesday") these say when the news broke; before a
 # written one ("Release Date Announced: October 2") they do not.

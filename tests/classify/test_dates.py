@@ -30,6 +30,8 @@ PUBLISHED = date(2026, 11, 24)
         ("this month", "2026-11"),
         ("March 2027", "2027-03"),
         ("this fall", "2026-fall"),
+        ("in the summer", "2027-summer"),  # over, so next year's
+        ("wrapped this summer", "2026-summer"),  # "this" one over is the one just gone
         ("this winter", "2027-winter"),
         ("summer 2026", "2026-summer"),
         ("next spring", "2027-spring"),
@@ -41,6 +43,8 @@ PUBLISHED = date(2026, 11, 24)
         ("delayed to 2028", "2028"),
         ("next year", "2027"),
         ("premiered Nov. 20", "2026-11-20"),  # a week back stays in the past
+        ("for the week of Oct. 13-19", "2026-10-13"),  # six weeks back is still this year's
+        ("returns Oct. 1", "2027-10-01"),  # further back it is next year's
         ("down from last fall", "2025-fall"),  # the latest one already over
         ("this past summer", "2026-summer"),
         ("last winter", "2026-winter"),  # Dec. 2025 to Feb. 2026

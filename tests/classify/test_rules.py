@@ -73,7 +73,30 @@ def classifier() -> Classifier:
         # A trailer that drops is not the season.
         ("Trailer for 'Silo' Season 3 Drops Tomorrow", "", []),
         ("'Silo' Season 3 Trailer Drops Tomorrow", "", []),
+        ("'Silo' Season 3 Trailer Drops Jan. 16", "", []),
         ("'Silo' Season 3 Drops Tomorrow", "", [("premiere", "2026-11-25")]),
+        # A reporting period is no release.
+        ("'Silo' Lifts Apple TV+ Subscribers", "Sign-ups rose in the quarter ending Jan. 31.", []),
+        # A chart debut is no premiere ("No." reads as a negation of what follows).
+        ("Top 10: 'Silo' Season 3 Debuts at No. 1 in December", "", []),
+        ("'Silo' Season 3 Debuts Jan. 16", "", [("premiere", "2027-01-16")]),
+        # A season that ends on a date is a finale; anything else that ends is not.
+        ("'Silo' Season 3 Ends Jan. 16", "", [("finale", "2027-01-16")]),
+        ("Apple TV+ Deal for 'Silo' Ends Jan. 16", "", []),
+        # "Expected" with a date is a release window.
+        ("'Silo' Cast Says Goodbye", "The fourth and last season is expected next year.",
+         [("premiere", "2027")]),
+        # An episode's release is no season's, but the finale it dates is.
+        ("When Is 'Silo' Season 3 Episode 4 Out? Release Schedule",
+         "New episodes arrive weekly until the finale on Jan. 16.", [("finale", "2027-01-16")]),
+        ("When Is 'Silo' Season 3 Episode 4 Out? Release Schedule",
+         "New episodes arrive weekly on Fridays.", []),
+        # After a past announcement, "in" a month already gone this year is when the news broke.
+        ("'Silo' Season 4: What We Know", "Apple TV+ confirmed the show's return in March.", []),
+        ("'Silo' Season 4: What We Know", "Apple TV+ confirmed it will return in March.",
+         [("return", "2027-03")]),
+        ("'Silo' Season 4: What We Know", "Apple TV+ confirmed the show's return in December.",
+         [("return", "2026-12")]),
     ],
 )  # fmt: skip
 def test_fact_rule(
@@ -117,6 +140,9 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("'Lost' Reboot Ordered at ABC", ["Lost"]),
         ("'Survivor 51' Cast Revealed", ["Survivor"]),
         ("'Outlander' Author's Tenth Novel Hits Shelves", []),
+        ("Disney+ Raises Prices for the Home of 'Andor' and 'Loki'", []),
+        ("Apple TV+ Price Rises After Hits Including 'Silo' and 'Severance'", []),
+        ("'Andor' and 'Loki' Lead Disney+ Emmy Nominations", ["Andor", "Loki"]),
     ],
 )
 def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) -> None:
