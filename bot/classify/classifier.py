@@ -53,6 +53,14 @@ _HEDGES = frozenset(
     "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
 )
 _NEGATIONS = frozenset("no not never t longer".split())
+_NEWS_NOUNS = frozenset("decision announcement news word verdict update answer ruling".split())
+# A show's old seasons, moving between services, are no release.
+_LIBRARY = frozenset(
+    {("back", "catalogue"), ("back", "catalog"), ("every", "season"), ("all", "seasons"),
+     ("past", "seasons"), ("previous", "seasons"), ("entire", "run")}
+)  # fmt: skip
+_SOON = 8  # words from a show's name to a date that is its own
+_SPECULATION = frozenset("odds status chances hopes prospects watch update tracker".split())
 # Bare verbs that are a finale only when a season or series ends.
 _SEASON_END_VERBS = frozenset({"ends", "concludes"})
 _SEASON_NOUNS = frozenset("season seasons series run".split())
@@ -63,6 +71,8 @@ _NOT_THE_SHOW = frozenset(
     "movie film theaters theatres cinemas theatrical experience exhibition exhibit attraction "
     "soundtrack album game novel podcast".split()
 )
+# Right after the show's name, a work of its own about or from the show.
+_ANOTHER_WORK = frozenset("play musical documentary docuseries".split())
 # Words after which a book or film is the show's source, not what is released.
 _ADAPTING = frozenset("adapting adapts adapted adaptation based".split())
 # What a release verb's subject may be instead of the show: "Trailer for X Drops Tomorrow".
@@ -127,20 +137,24 @@ class Classifier:
         accepted = self._accepted(text, mentions, {p.label for p in platforms}, dated)
         if not accepted:
             return Classification()
-        events, refused = [], set()
+        events: list[Found] = []
+        refused: set[int] = set()  # the words right after a phrase that states no event
         for found in find_phrases(text, _EVENT_INDEX):
             event = _read_event(text, found)
             if event is None:
-                refused.add(found.last)
+                refused.update(range(found.last + 1, found.last + 4))
             else:
                 events.append(event)
+        # A date right after a verb refused as a release is that verb's ("Trailer Drops Jan.
+        # 16", "Kinney's final episode airs Dec. 9"), unless a release word follows the date
+        # ("Trailer, Sets June 18 Release").
+        refused -= {t for e in events for t in range(e.first - 3, e.first)}
+        dates = [(d, token) for d, token in dates if token not in refused]
         clues = _assign(text, accepted, events, dates, platforms)
         about = _about(text, accepted, clues)
         facts = []
         for show in about:
-            facts.extend(
-                self._fact(text, show, accepted, clues[show.title], platforms, published, refused)
-            )
+            facts.extend(self._fact(text, show, accepted, clues[show.title], platforms, published))
         return Classification(about, facts)
 
     def _accepted(
@@ -159,6 +173,8 @@ class Classifier:
                 continue
             if _names_a_spinoff(text, mention, mentions):
                 continue
+            if _ANOTHER_WORK & set(text.words[mention.last + 1 : mention.last + 3]):
+                continue  # "'Stranger Things' Stage Play", "'Andor' Docuseries"
             ambiguous = needs_evidence(_key_words(text, mention))
             if ambiguous and in_longer_title(text, mention.first, mention.last):
                 continue
@@ -177,7 +193,6 @@ class Classifier:
         clues: _Clues,
         platforms: list[Found],
         published: date,
-        refused: set[int],
     ) -> list[Fact]:
         own = [m for m in mentions if m.show.title == show.title]
         explainer = _explainer(text)
@@ -196,15 +211,22 @@ class Classifier:
             # 4 Checks In Next Summer"); "the best TV of 2026" or "hosts for November" are not.
             if when is None or _episodic(text, own) or _mentions_episodes(text):
                 return []
-            if when.precision == Precision.DAY and not _written_date(clues, date_token):
-                return []
-            if date_token is not None and refused & set(range(date_token - 3, date_token)):
-                return []  # the date is a verb's that is no release ("Trailer Drops Jan. 16")
+            if when.precision == Precision.DAY and not (
+                _written_date(clues, date_token)
+                and date_token is not None
+                and (
+                    _soon_after(text, own, date_token)
+                    or _release_verb_near(text, date_token, platforms)
+                )
+            ):
+                return []  # "Cast Reunites for Emmy FYC Event in Los Angeles on Dec. 6"
             if when.precision != Precision.DAY and not _title_states(text, own, date_token):
                 return []
             event = "return" if _says(text, own, ("part",)) else "premiere"
         if event in DATED_EVENTS and when is None:
             return []
+        if event in ("premiere", "return") and "crossover" in text.words:
+            return []  # a crossover is an episode of each show, not a season
         if event in ("premiere", "return") and _numbered_episode(text, own):
             # "Episode 3: release date" is one episode, not a season; the season's finale,
             # when the story dates it, is still news.
@@ -344,7 +366,10 @@ def _assign(
         sentence = text.tokens[token].sentence
         same = [m for m in mentions if text.tokens[m.first].sentence == sentence]
         if not same:
-            return only  # a sentence naming no show speaks of the story's one show
+            # A sentence naming no show speaks of the story's one show, or of the one the
+            # title names with the season it names ("'X' Season 3, 'Y' ... Season 3 of the
+            # spy thriller drops Thursday").
+            return only or _by_season(token)
         # The show written before a date or event in its sentence owns it ("X returns
         # June 5, while Y ..."); only when none comes before does the next one.
         before = [m for m in same if m.first <= token]
@@ -361,6 +386,19 @@ def _assign(
             if joined and _only_connectors(text, other.last, group[-1].first):
                 group.append(other)
         return group
+
+    def _by_season(token: int) -> list[Mention]:
+        said = season_number(text, *text.sentence_of(token))
+        if said is None or said[0] is None:
+            return []
+        named = {
+            m.show.title: m
+            for m in mentions
+            if m.first < text.title_end
+            and (found := season_number(text, m.last + 1, min(m.last + 3, text.title_end - 1)))
+            and found[0] == said[0]
+        }
+        return list(named.values()) if len(named) == 1 else []
 
     def _both(token: int) -> list[Mention]:
         """ "A and B lead the schedule. Both return Oct. 8": a sentence that opens with
@@ -505,6 +543,12 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "Colin Farrell will return as Oz": an actor, not the show
     if event.label == "premiere" and set(after) & {"filming", "production", "shooting"}:
         return False  # "starts filming"
+    if event.label == "date_change" and set(before[-2:]) & {"filming", "production", "shooting"}:
+        return False  # "Production Delayed Until Spring": the shoot moves, not the release
+    if phrase == "renewal" and after[:1] and after[0] in _SPECULATION:
+        return False  # "Renewal Odds", "renewal status"
+    if phrase == "expected" and set(before[-2:]) & _NEWS_NOUNS:
+        return False  # "a decision is expected by January": the news, not the show
     if phrase in _SEASON_END_VERBS and not _SEASON_NOUNS & set(before):
         return False  # "Season 2 ends Jan. 18" is a finale; "the deal ends" is not
     if event.label in ("premiere", "return") and _promotes(text, event):
@@ -610,6 +654,8 @@ def _usable_dates(
             continue  # "HBO dropped the trailer on Friday": when the news happened
         if _negated(text, token):
             continue  # "no longer expects it this year"
+        if _library(text, token):
+            continue  # "Every season will stream on Peacock starting Jan. 1": old seasons
         usable.append((mention.date, token, before))
     return usable
 
@@ -631,16 +677,24 @@ def _parts(text: Text, clues: _Clues, published: date) -> list[tuple[int, Releas
     for when, token, _ in _usable_dates(text, clues, published):
         if when.precision != Precision.DAY:
             continue
-        words = [t.word for t in text.tokens[max(0, token - 5) : token]]
+        # The nearest part named before the day in its sentence ("Part 1 of the drama's
+        # fourth season arrives Jan. 29, with Part 2 following Feb. 26").
+        first, _ = text.sentence_of(token)
+        words = [t.word for t in text.tokens[max(first, token - 12) : token]]
         part = None
         for i, word in enumerate(words[:-1]):
             if word == "part" and words[i + 1].isdigit():
                 part = int(words[i + 1])
-        if part is None and "first" in words:
+        if part is None and "first" in words[-5:]:
             part = 1
         if part is not None:
             found.setdefault(part, when)
     return sorted(found.items()) if len(found) > 1 else []
+
+
+def _library(text: Text, token: int) -> bool:
+    first, last = text.sentence_of(token)
+    return not _LIBRARY.isdisjoint(pairwise(text.words[first : last + 1]))
 
 
 def _negated(text: Text, token: int) -> bool:
@@ -678,6 +732,16 @@ def _rank(when: ReleaseDate) -> int:
 def _episodic(text: Text, mentions: list[Mention]) -> bool:
     sentences = {text.tokens[m.first].sentence for m in mentions}
     return any(t.word in _EPISODIC for t in text.tokens if t.sentence in sentences)
+
+
+def _soon_after(text: Text, mentions: list[Mention], token: int) -> bool:
+    """The date follows the show's name closely, in its sentence: with no event word, only
+    then (or beside "airs") is it the show's date ("Severance (Jan. 17)", "'SNW' Season 4
+    Beams Down Oct. 15")."""
+    return any(
+        0 < token - m.last <= _SOON and text.tokens[m.last].sentence == text.tokens[token].sentence
+        for m in mentions
+    )
 
 
 def _title_states(text: Text, mentions: list[Mention], date_token: int | None) -> bool:

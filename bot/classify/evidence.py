@@ -26,7 +26,8 @@ _PASSING_BEFORE = (
     ("appeared", "in"), ("appeared", "on"), ("starred", "in"), ("starred", "on"),
     ("roles", "in"), ("roles", "on"), ("boosted", "by"), ("driven", "by"), ("fueled", "by"),
     ("thanks", "to"), ("home", "of"), ("home", "to"), ("hits", "including"),
-    ("hits", "such", "as"),
+    ("hits", "such", "as"), ("series", "on"), ("series", "about"), ("documentary", "on"),
+    ("documentary", "about"), ("docuseries", "on"), ("docuseries", "about"),
 )  # fmt: skip
 # By the word just before the name, so a mention checks only the phrases that can fit.
 _PASSING_BY_LAST: dict[str, list[tuple[str, ...]]] = {}

@@ -97,6 +97,33 @@ def classifier() -> Classifier:
          [("return", "2027-03")]),
         ("'Silo' Season 4: What We Know", "Apple TV+ confirmed the show's return in December.",
          [("return", "2026-12")]),
+        # A date right after a verb refused as a release is that verb's, unless a release word
+        # follows the date.
+        ("'Silo' Star Exits Ahead of Season Finale", "Her final episode airs Dec. 9.", []),
+        ("Apple Drops 'Silo' Season 3 Trailer, Sets Jan. 16 Release", "",
+         [("premiere", "2027-01-16")]),
+        # With no event word, a day is the show's only close after its name or beside "airs".
+        ("'Silo' Cast Reunites for Emmy FYC Event in Los Angeles on Dec. 6", "", []),
+        ("'Silo' Season 3 Beams Down Dec. 6", "", [("premiere", "2026-12-06")]),
+        ("'Silo' Season 3 Cast Photos", "Production begins in Wales on Jan. 12.", []),
+        ("'Silo' Season 3 Cast Photos", "The new season airs Jan. 12.",
+         [("premiere", "2027-01-12")]),
+        # A production delay moves no release; speculation about a renewal is no renewal.
+        ("'Silo' Season 4 Production Delayed Until Spring",
+         "Filming had been due to start next month.", []),
+        ("'Silo' Season 4 Delayed Until Spring", "", [("date_change", "2027-spring")]),
+        ("'Silo' Renewal Odds: Will Apple Bring It Back for Season 4?", "", []),
+        ("'Silo' Season 4 Update", "A decision is expected by January.", []),
+        # Old seasons moving to a service, and an offer that ends, are no release.
+        ("Peacock Lands 'Silo' Back Catalogue", "Every season will stream there from Jan. 1.", []),
+        ("Stream 'Silo' for Less Through Dec. 2", "", []),
+        # A crossover is an episode of each show.
+        ("'Silo' Crossover With 'Severance' Sets Air Date",
+         "The two-part event airs Wednesday, Jan. 6 on Apple TV+.", []),
+        # Each part of a season takes the part named nearest before its day.
+        ("Apple Sets 'Silo' Season 3 Part 2 Date",
+         "Part 1 of the drama's third season arrives Jan. 29, with Part 2 following Feb. 26.",
+         [("premiere", "2027-01-29"), ("return", "2027-02-26")]),
     ],
 )  # fmt: skip
 def test_fact_rule(
@@ -143,6 +170,10 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("Disney+ Raises Prices for the Home of 'Andor' and 'Loki'", []),
         ("Apple TV+ Price Rises After Hits Including 'Silo' and 'Severance'", []),
         ("'Andor' and 'Loki' Lead Disney+ Emmy Nominations", ["Andor", "Loki"]),
+        # A play or documentary of the show is its own work.
+        ("'Silo' Stage Play Opens in London", []),
+        ("'Andor' Docuseries Coming to Disney+", []),
+        ("Disney+ Orders a Documentary About 'Andor'", []),
     ],
 )
 def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) -> None:
@@ -174,3 +205,17 @@ def test_season_of_a_last_season(
 ) -> None:
     facts = classifier.classify(title, summary, PUBLISHED).facts
     assert [f.season for f in facts] == [season]
+
+
+def test_a_sentence_naming_only_a_season_speaks_of_the_title_show_with_that_season(
+    classifier: Classifier,
+) -> None:
+    facts = classifier.classify(
+        "New This Week: 'Silo' Season 3, 'Severance' and More",
+        "Season 3 of the thriller drops Thursday; 'Severance' returns for season 2 Dec. 18.",
+        PUBLISHED,
+    ).facts
+    assert [(f.show.title, f.event, f.date.value) for f in facts] == [
+        ("Silo", "premiere", "2026-11-26"),
+        ("Severance", "return", "2026-12-18"),
+    ]
