@@ -69,7 +69,7 @@ _NETWORK_NOUNS = frozenset("special series drama comedy show original originals"
 # "'X' Soundtrack Album Out Friday", "'X' Mystery Game".
 _NOT_THE_SHOW = frozenset(
     "movie film theaters theatres cinemas theatrical experience exhibition exhibit attraction "
-    "soundtrack album game novel podcast".split()
+    "soundtrack album game novel podcast blu dvd disc".split()
 )
 # Right after the show's name, a work of its own about or from the show.
 _ANOTHER_WORK = frozenset("play musical documentary docuseries".split())
@@ -236,7 +236,9 @@ class Classifier:
             when, date_token = _date(text, clues, event, published)
         if event == "return" and _weekly_airing(text, clues, date_token):
             return []  # "returns this Sunday ... in the new episode": next week's episode
-        if event == "date_change" and (when is None or _slot_move(text, clues)):
+        if event == "date_change" and (
+            when is None or _slot_move(text, clues) or _service_move(text, clues, platforms)
+        ):
             return []
         if _not_tv(text, own, date_token, event):
             return []
@@ -508,6 +510,17 @@ def _slot_move(text: Text, clues: _Clues) -> bool:
         for _, found in clues.events
         if found.label == "date_change"
         for t in text.tokens[found.last + 1 : found.last + 6]
+    )
+
+
+def _service_move(text: Text, clues: _Clues, platforms: list[Found]) -> bool:
+    """ "Moves From Netflix to Hulu in January": the show changes service, its old seasons
+    with it; no release moves."""
+    starts = {p.first for p in platforms}
+    return any(
+        found.last + 2 in starts and text.words[found.last + 1] in ("from", "to")
+        for _, found in clues.events
+        if found.label == "date_change"
     )
 
 

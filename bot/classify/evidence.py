@@ -43,9 +43,9 @@ _ABOUT_THE_SHOW = frozenset(
     "talk talks discuss discusses explain explains tease teases reveal reveals react reacts "
     "reflect reflects recall recalls share shares say says exit exits leave leaves leaving "
     "depart departs departing breaks address addresses confirm confirms defend defends on "
-    "reunite reunites".split()
+    "reunite reunites steps quits".split()
 )
-_OTHER_WORK = NOT_TV | {"sequel", "prequel", "remake", "broadway", "play", "memoir"}
+_OTHER_WORK = NOT_TV | {"sequel", "prequel", "remake", "broadway", "play", "memoir", "pilot"}
 _DATE_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
     "may june july august september october november december".split()
@@ -120,7 +120,7 @@ def _talks_about_the_show(text: Text, position: int) -> bool:
         position += 1
     if position >= len(tokens) or tokens[position].word not in _ABOUT_THE_SHOW:
         return False
-    return not {t.word for t in tokens[position + 1 : position + 4]} & _OTHER_WORK
+    return not {t.word for t in tokens[position + 1 : position + 5]} & _OTHER_WORK
 
 
 def _season_token(word: str) -> bool:

@@ -120,6 +120,10 @@ def classifier() -> Classifier:
         # A crossover is an episode of each show.
         ("'Silo' Crossover With 'Severance' Sets Air Date",
          "The two-part event airs Wednesday, Jan. 6 on Apple TV+.", []),
+        # A show changing service moves no release; a disc is not the show.
+        ("'Silo' Moves From Apple TV+ to Netflix in January", "", []),
+        ("'Silo' Season 3 Moves to January", "", [("date_change", "2027-01")]),
+        ("'Silo' Season 3 Blu-ray Release Date Set for Feb. 9", "", []),
         # Each part of a season takes the part named nearest before its day.
         ("Apple Sets 'Silo' Season 3 Part 2 Date",
          "Part 1 of the drama's third season arrives Jan. 29, with Part 2 following Feb. 26.",
@@ -170,6 +174,10 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("Disney+ Raises Prices for the Home of 'Andor' and 'Loki'", []),
         ("Apple TV+ Price Rises After Hits Including 'Silo' and 'Severance'", []),
         ("'Andor' and 'Loki' Lead Disney+ Emmy Nominations", ["Andor", "Loki"]),
+        # A showrunner stepping down is the show's news; creators' new pilot is not.
+        ("'Silo' Showrunner Steps Down", ["Silo"]),
+        ("'Silo' Creators Reunite for New CBS Pilot", []),
+        ("'Silo' Creators Reunite for Season 3", ["Silo"]),
         # A play or documentary of the show is its own work.
         ("'Silo' Stage Play Opens in London", []),
         ("'Andor' Docuseries Coming to Disney+", []),
