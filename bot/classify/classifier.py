@@ -53,6 +53,7 @@ _HEDGES = frozenset(
     "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
 )
 _NEGATIONS = frozenset("no not never t longer".split())
+# What may be "expected" instead of the show ("a decision is expected by January").
 _NEWS_NOUNS = frozenset("decision announcement news word verdict update answer ruling".split())
 # A show's old seasons, moving between services, are no release.
 _LIBRARY = frozenset(
@@ -60,6 +61,7 @@ _LIBRARY = frozenset(
      ("past", "seasons"), ("previous", "seasons"), ("entire", "run")}
 )  # fmt: skip
 _SOON = 8  # words from a show's name to a date that is its own
+# After "renewal", words of talk about one, not one made ("Renewal Odds").
 _SPECULATION = frozenset("odds status chances hopes prospects watch update tracker".split())
 # Bare verbs that are a finale only when a season or series ends.
 _SEASON_END_VERBS = frozenset({"ends", "concludes"})
@@ -706,6 +708,7 @@ def _parts(text: Text, clues: _Clues, published: date) -> list[tuple[int, Releas
 
 
 def _library(text: Text, token: int) -> bool:
+    """The date's sentence speaks of a show's old seasons ("every season", "back catalogue")."""
     first, last = text.sentence_of(token)
     return not _LIBRARY.isdisjoint(pairwise(text.words[first : last + 1]))
 

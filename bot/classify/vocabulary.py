@@ -191,7 +191,6 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "will air",
         "to air",
         "expected",
-        "due out",
         "coming",
         "hits",
     ),
