@@ -73,8 +73,9 @@ _NOT_THE_SHOW = frozenset(
     "movie film theaters theatres cinemas theatrical experience exhibition exhibit attraction "
     "soundtrack album game novel podcast blu dvd disc".split()
 )
-# Right after the show's name, a work of its own about or from the show.
-_ANOTHER_WORK = frozenset("play musical documentary docuseries".split())
+# Right after the show's name, a separate work about or from the show: the story is that
+# work's ("'Stranger Things' Stage Play"), unlike a soundtrack or an experience of the show.
+_SEPARATE_WORK = frozenset("play musical documentary docuseries".split())
 # Words after which a book or film is the show's source, not what is released.
 _ADAPTING = frozenset("adapting adapts adapted adaptation based".split())
 # What a release verb's subject may be instead of the show: "Trailer for X Drops Tomorrow".
@@ -175,7 +176,7 @@ class Classifier:
                 continue
             if _names_a_spinoff(text, mention, mentions):
                 continue
-            if _ANOTHER_WORK & set(text.words[mention.last + 1 : mention.last + 3]):
+            if _SEPARATE_WORK & set(text.words[mention.last + 1 : mention.last + 3]):
                 continue  # "'Stranger Things' Stage Play", "'Andor' Docuseries"
             ambiguous = needs_evidence(_key_words(text, mention))
             if ambiguous and in_longer_title(text, mention.first, mention.last):
@@ -208,20 +209,15 @@ class Classifier:
         if event in ("renewal", "cancellation"):
             when, date_token = None, None  # their dates are when the news broke
         if event is None:
-            # A date with no event word is a release when it is a day ("Severance
-            # (Jan. 17)"), or when the title gives the show, a season and the date ("X Season
-            # 4 Checks In Next Summer"); "the best TV of 2026" or "hosts for November" are not.
+            # A date with no event word is a release when it is the show's own day, or when
+            # the title gives the show, a season and the date ("X Season 4 Checks In Next
+            # Summer"); "the best TV of 2026" or "hosts for November" are not.
             if when is None or _episodic(text, own) or _mentions_episodes(text):
                 return []
-            if when.precision == Precision.DAY and not (
-                _written_date(clues, date_token)
-                and date_token is not None
-                and (
-                    _soon_after(text, own, date_token)
-                    or _release_verb_near(text, date_token, platforms)
-                )
+            if when.precision == Precision.DAY and not _own_day(
+                text, own, clues, platforms, date_token
             ):
-                return []  # "Cast Reunites for Emmy FYC Event in Los Angeles on Dec. 6"
+                return []
             if when.precision != Precision.DAY and not _title_states(text, own, date_token):
                 return []
             event = "return" if _says(text, own, ("part",)) else "premiere"
@@ -750,14 +746,20 @@ def _episodic(text: Text, mentions: list[Mention]) -> bool:
     return any(t.word in _EPISODIC for t in text.tokens if t.sentence in sentences)
 
 
-def _soon_after(text: Text, mentions: list[Mention], token: int) -> bool:
-    """The date follows the show's name closely, in its sentence: with no event word, only
-    then (or beside "airs") is it the show's date ("Severance (Jan. 17)", "'SNW' Season 4
-    Beams Down Oct. 15")."""
-    return any(
-        0 < token - m.last <= _SOON and text.tokens[m.last].sentence == text.tokens[token].sentence
-        for m in mentions
+def _own_day(
+    text: Text, mentions: list[Mention], clues: _Clues, platforms: list[Found], token: int | None
+) -> bool:
+    """A day said with no event word is the show's when it is written as a date close after
+    the show's name in its sentence ("Severance (Jan. 17)", "'SNW' Season 4 Beams Down Oct.
+    15") or beside "airs" ("The special airs on Christmas Day"); not in "Cast Reunites for
+    Emmy FYC Event in Los Angeles on Dec. 6"."""
+    if token is None or not _written_date(clues, token):
+        return False
+    sentence = text.tokens[token].sentence
+    close = any(
+        0 < token - m.last <= _SOON and text.tokens[m.last].sentence == sentence for m in mentions
     )
+    return close or _release_verb_near(text, token, platforms)
 
 
 def _title_states(text: Text, mentions: list[Mention], date_token: int | None) -> bool:
