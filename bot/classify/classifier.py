@@ -53,8 +53,24 @@ _HEDGES = frozenset(
     "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
 )
 _NEGATIONS = frozenset("no not never t longer".split())
-# What may be "expected" instead of the show ("a decision is expected by January").
+# What may be "expected" or "due" instead of the show ("a decision is expected by January").
 _NEWS_NOUNS = frozenset("decision announcement news word verdict update answer ruling".split())
+# Making the show, which starts, moves or wraps on dates of its own ("production starts in
+# the spring", "writing begins in January", "filming delayed").
+_MAKING = frozenset("filming production shooting writing shoot rehearsals".split())
+# A question with these asks whether a season will be made at all ("Renewed for Season 4?").
+_RENEWAL_WORDS = frozenset("renewed renewal renew renews canceled cancelled".split())
+# What a show "sets" or brings back that is not a release: "'SNL' Sets Host for Dec. 19",
+# "'Survivor 50' Cast Revealed: 24 Returning Players".
+_NOT_RELEASED = frozenset(
+    "host hosts guest guests player players castaways contestants champions cast star "
+    "stars characters character favorite favorites favourite favourites record records".split()
+)
+# Titles of deals stories.
+_SHOPPING = frozenset("deals discount discounts coupon coupons".split())
+_SHOPPING_PAIRS = frozenset(
+    {("black", "friday"), ("cyber", "monday"), ("free", "weekend"), ("free", "trial")}
+)
 # A show's old seasons, moving between services, are no release.
 _LIBRARY = frozenset(
     {("back", "catalogue"), ("back", "catalog"), ("every", "season"), ("all", "seasons"),
@@ -80,7 +96,9 @@ _SEPARATE_WORK = frozenset("play musical documentary docuseries".split())
 _ADAPTING = frozenset("adapting adapts adapted adaptation based".split())
 # What a release verb's subject may be instead of the show: "Trailer for X Drops Tomorrow".
 _PROMOTION = frozenset("trailer trailers teaser teasers poster posters clip footage promo".split())
-_EPISODIC = frozenset(["episode", "episodes", "recap", "review", "recaps", "reviews"])
+_EPISODIC = frozenset(
+    "episode episodes recap review recaps reviews host hosts guest guests".split()
+)
 _NEXT_EPISODE = frozenset({("new", "episode"), ("next", "episode"), ("latest", "episode")})
 _EVENT_WORDS = frozenset(p for phrases in EVENTS.values() for p in phrases if " " not in p)
 
@@ -132,7 +150,7 @@ class Classifier:
             return Classification()
         text = Text.of(title, summary)
         mentions = self.catalogue.mentions(text)
-        if not mentions:
+        if not mentions or _shopping(text):
             return Classification()
         platforms = _platforms(text)
         dates = [(d, text.token_at(d.start)) for d in find_dates(text.raw, published)]
@@ -142,9 +160,11 @@ class Classifier:
             return Classification()
         events: list[Found] = []
         refused: set[int] = set()  # the words right after a phrase that states no event
+        named = {i for m in mentions for i in range(m.first, m.last + 1)}
+        named.update(i for p in platforms for i in range(p.first, p.last + 1))
         for found in find_phrases(text, _EVENT_INDEX):
             event = _read_event(text, found)
-            if event is None:
+            if event is None or _person_returns(text, event, named):
                 refused.update(range(found.last + 1, found.last + 4))
             else:
                 events.append(event)
@@ -252,7 +272,7 @@ class Classifier:
             season = _season(text, own, clues, others)
             if season is None and not others:
                 season = _last_season(text)
-        platform = _platform(text, own, clues, platforms)
+        platform = _platform(text, clues, platforms, date_token)
         parts = _parts(text, clues, published) if event in ("premiere", "return") else []
         releases = [("premiere" if n == 1 else "return", d) for n, d in parts] or [
             (event, when or ReleaseDate.tba())
@@ -272,6 +292,8 @@ class Classifier:
         ]
         if event == "renewal" and season is not None:
             facts += _release_beside(text, show, clues, season, platform, published)
+        if event in ("premiere", "return") and when is not None:
+            facts += _finale_beside(text, show, clues, season, platform, published, when)
         return facts
 
 
@@ -299,6 +321,36 @@ def _release_beside(
         air = _air_time(text, token) if day.precision == Precision.DAY else None
         title = headline(show.short, written[0], found.label, day, platform)
         return [Fact(show, written[0], found.label, day, platform, title, air)]
+    return []
+
+
+def _finale_beside(
+    text: Text,
+    show: Show,
+    clues: _Clues,
+    season: int | None,
+    platform: str | None,
+    published: date,
+    released: ReleaseDate,
+) -> list[Fact]:
+    """A season's start and its finale dated in one story: "The next three episodes drop
+    on Christmas Day, with the finale following on New Year's Eve." The finale's day is
+    the first day written within a few words after "finale"."""
+    usable = _usable_dates(text, clues, published)
+    for _, found in clues.events:
+        if found.label != "finale":
+            continue
+        sentence = text.tokens[found.last].sentence
+        after = [
+            (day, token)
+            for day, token, _ in usable
+            if 0 < token - found.last <= 4 and text.tokens[token].sentence == sentence
+        ]
+        if not after or after[0][0].precision != Precision.DAY or after[0][0] == released:
+            continue
+        day, token = after[0]
+        title = headline(show.short, season, "finale", day, platform)
+        return [Fact(show, season, "finale", day, platform, title, _air_time(text, token))]
     return []
 
 
@@ -552,13 +604,17 @@ def _stands(text: Text, event: Found) -> bool:
     after = [t.word for t in text.tokens[event.last + 1 : event.last + 3]]
     if event.label == "return" and after[:1] == ["as"]:
         return False  # "Colin Farrell will return as Oz": an actor, not the show
-    if event.label == "premiere" and set(after) & {"filming", "production", "shooting"}:
+    if event.label == "premiere" and set(after) & _MAKING:
         return False  # "starts filming"
-    if event.label == "date_change" and set(before[-2:]) & {"filming", "production", "shooting"}:
-        return False  # "Production Delayed Until Spring": the shoot moves, not the release
+    if event.label in DATED_EVENTS and set(before) & _MAKING:
+        return False  # "Production Delayed Until Spring", "writing starts in January"
+    if phrase in ("sets", "returning") and after[:1] and after[0] in _NOT_RELEASED:
+        return False  # "Sets Host", "Returning Players"
+    if event.label == "finale" and _of_the_year(text, event.last + 1):
+        return False  # "the last episode of 2026" ends a year, not a season
     if phrase == "renewal" and after[:1] and after[0] in _SPECULATION:
         return False  # "Renewal Odds", "renewal status"
-    if phrase == "expected" and set(before[-2:]) & _NEWS_NOUNS:
+    if phrase in ("expected", "due") and set(before[-2:]) & _NEWS_NOUNS:
         return False  # "a decision is expected by January": the news, not the show
     if phrase in _SEASON_END_VERBS and not _SEASON_NOUNS & set(before):
         return False  # "Season 2 ends Jan. 18" is a finale; "the deal ends" is not
@@ -576,6 +632,32 @@ def _stands(text: Text, event: Found) -> bool:
     if phrase not in NEEDS_SEASON:
         return True
     return any(t.word in seasons for t in text.tokens[event.last + 1 : event.last + 5])
+
+
+def _shopping(text: Text) -> bool:
+    """A deals story ("Black Friday Streaming Deals: Get Hulu for $1.99") names shows only
+    as what the offer buys."""
+    title = text.words[: text.title_end]
+    return not _SHOPPING.isdisjoint(title) or not _SHOPPING_PAIRS.isdisjoint(pairwise(title))
+
+
+def _person_returns(text: Text, event: Found, named: set[int]) -> bool:
+    """ "Ryan Gosling returns to Studio 8H": in a summary's ordinary sentence, a return to
+    somewhere other than a platform, right after a capitalised name that is no show or
+    platform, is a person's. "Kathy Bates returns Oct. 15 in the new season" is the show's."""
+    if event.label != "return" or event.first < text.title_end + 2:
+        return False
+    if text.words[event.last + 1 : event.last + 2] != ["to"] or event.last + 2 in named:
+        return False
+    subject = range(event.first - 2, event.first)
+    return all(text.tokens[i].capitalised(text.raw) and i not in named for i in subject)
+
+
+def _of_the_year(text: Text, position: int) -> bool:
+    """ "of 2026" or "of the year" at `position`."""
+    words = text.words[position : position + 3]
+    year = len(words) > 1 and words[1].isdigit() and len(words[1]) == 4
+    return words[:1] == ["of"] and (year or words[1:] == ["the", "year"])
 
 
 def _promotes(text: Text, event: Found) -> bool:
@@ -839,8 +921,11 @@ def _season(text: Text, mentions: list[Mention], clues: _Clues, others: set[int]
     a sentence end); or a number right after the name ("Survivor 50 finale")."""
     for mention in mentions:
         following = [t.word for t in text.tokens[mention.last + 1 : mention.last + 3]]
-        if len(following) == 2 and following[0].isdigit() and following[1] in _EVENT_WORDS:
+        numbered = following[:1] and following[0].isdigit() and len(following[0]) < 4
+        if numbered and (following[1:] and following[1] in _EVENT_WORDS):
             return int(following[0])
+        if numbered and quoted(text, mention.first, mention.last + 1):
+            return int(following[0])  # "'Survivor 50'", "'Stranger Things 5'"
     windows = [(m.last + 1, m.last + 6, m.last) for m in mentions]
     windows += [  # "the second season of X", never another show's "X season 4, Y"
         (m.first - 5, m.first - 1, m.first)
@@ -852,12 +937,21 @@ def _season(text: Text, mentions: list[Mention], clues: _Clues, others: set[int]
     for first, last, anchor in windows:
         sentence_first, sentence_last = text.sentence_of(min(anchor, len(text.tokens) - 1))
         found = season_number(text, max(first, sentence_first), min(last, sentence_last))
-        if found is None or found[0] is None:
+        if found is None or found[0] is None or _asks_for_season(text, found[1]):
             continue
         between = range(min(anchor, found[1]), max(anchor, found[1]) + 1)
         if not others.intersection(between):  # never another show's "Season 3"
             return found[0]
     return None
+
+
+def _asks_for_season(text: Text, token: int) -> bool:
+    """ "Is 'Silo' Renewed for Season 4?" asks of a season that may never be made; "When
+    Does Season 3 Come Out?" asks of one that will."""
+    if not text.in_question(token):
+        return False
+    first, last = text.sentence_of(token)
+    return not _RENEWAL_WORDS.isdisjoint(text.words[first : last + 1])
 
 
 def _last_season(text: Text) -> int | None:
@@ -874,8 +968,15 @@ def _last_season(text: Text) -> int | None:
 
 
 def _platform(
-    text: Text, mentions: list[Mention], clues: _Clues, platforms: list[Found]
+    text: Text, clues: _Clues, platforms: list[Found], date_token: int | None
 ) -> str | None:
+    """The show's platform; of several, the one nearest its date in the date's sentence
+    ("All five seasons stream on Peacock; the spinoff arrives on Paramount+ in March")."""
+    if date_token is not None:
+        sentence = text.tokens[date_token].sentence
+        near = [p for p in clues.platforms if text.tokens[p.first].sentence == sentence]
+        if near:
+            return min(near, key=lambda p: abs(p.first - date_token)).label
     if clues.platforms:
         return clues.platforms[0].label
     distinct = {p.label for p in platforms}

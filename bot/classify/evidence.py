@@ -27,7 +27,8 @@ _PASSING_BEFORE = (
     ("roles", "in"), ("roles", "on"), ("boosted", "by"), ("driven", "by"), ("fueled", "by"),
     ("thanks", "to"), ("home", "of"), ("home", "to"), ("hits", "including"),
     ("hits", "such", "as"), ("series", "on"), ("series", "about"), ("documentary", "on"),
-    ("documentary", "about"), ("docuseries", "on"), ("docuseries", "about"),
+    ("documentary", "about"), ("docuseries", "on"), ("docuseries", "about"), ("credited",),
+    ("credits",),
 )  # fmt: skip
 # By the word just before the name, so a mention checks only the phrases that can fit.
 _PASSING_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
@@ -51,6 +52,8 @@ _DATE_WORDS = frozenset(
     "may june july august september october november december".split()
 )
 _NOT_A_DAY = frozenset("on this next every until since through by last each".split())
+# "Where 'Yellowstone' Was Filmed": the place is the story's subject.
+_FILMED_THERE = frozenset({("was", "filmed"), ("is", "filmed"), ("was", "shot"), ("is", "shot")})
 # Names that are pronouns ("You", "Us", "It") need quotes or a TV word beside them.
 _PRONOUNS = frozenset("you us it her him them we they this that".split())
 _QUOTES = "'\"‘’“”"
@@ -98,6 +101,8 @@ def is_passing(text: Text, mention: Mention) -> bool:
             # "From 'The Boys' to 'Silo'": a quoted title is still a subject.
             return not (phrase == ("from",) and quoted(text, first, last))
     following = words[last + 1 : last + 3]
+    if start > 0 and words[start - 1] == "where" and tuple(following) in _FILMED_THERE:
+        return True
     if following and following[0] in _PASSING_AFTER:
         return not _talks_about_the_show(text, last + 2)
     # "Succession's Brian Cox": a possessive followed by a person's name.

@@ -158,6 +158,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "midseason premiere",
         "part 2",
         "part two",
+        "volume 2",
+        "volume two",
         "comeback",
     ),
     "premiere": (
@@ -191,6 +193,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "will air",
         "to air",
         "expected",
+        "due",
         "coming",
         "hits",
     ),

@@ -128,6 +128,31 @@ def classifier() -> Classifier:
         ("Apple Sets 'Silo' Season 3 Part 2 Date",
          "Part 1 of the drama's third season arrives Jan. 29, with Part 2 following Feb. 26.",
          [("premiere", "2027-01-29"), ("return", "2027-02-26")]),
+        # Making the show starts on dates of its own.
+        ("'Silo' Season 4 Plans", "Writing starts in January.", []),
+        ("'Silo' Season 4 Starts in January", "", [("premiere", "2027-01")]),
+        # A host or returning players are set, not a release.
+        ("'SNL' Sets Host and Musical Guest for Dec. 19", "", []),
+        ("'SNL' Sets Season 52 Premiere for Oct. 3", "", [("premiere", "2027-10-03")]),
+        ("'Survivor 50' Cast Revealed: 24 Returning Players", "The season premieres Feb. 24.",
+         [("premiere", "2027-02-24")]),
+        ("'Survivor' Returning in February", "", [("return", "2027-02")]),
+        # "Due" is a release word, unless a decision is what is due.
+        ("'Silo' Season 4 First Look", "The next season is due in March.",
+         [("premiere", "2027-03")]),
+        ("'Silo' Season 4 Update", "A decision is due in January.", []),
+        # The last episode of a year ends no season.
+        ("'Silo' Season 3 News", "The last episode of 2026 airs Dec. 19.", []),
+        ("'Silo' Season 3 News", "The last episode airs Dec. 19.", [("finale", "2026-12-19")]),
+        # A person returning somewhere is not the show returning.
+        ("'SNL' Holiday Show News", "Ryan Gosling returns to Studio 8H on Dec. 19.", []),
+        ("'Hacks' News", "Jean Smart returns to the role on Jan. 8.", []),
+        ("'Hacks' News", "The comedy returns to HBO Max on Jan. 8.", [("return", "2027-01-08")]),
+        # A volume of a season is a part of it.
+        ("'Stranger Things 5' Volume 2 Arrives Dec. 25", "", [("return", "2026-12-25")]),
+        # A season's start and its finale, each with its day.
+        ("'Silo' Season 3 Premieres Dec. 4", "The finale follows on Jan. 22.",
+         [("premiere", "2026-12-04"), ("finale", "2027-01-22")]),
     ],
 )  # fmt: skip
 def test_fact_rule(
@@ -182,6 +207,14 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("'Silo' Stage Play Opens in London", []),
         ("'Andor' Docuseries Coming to Disney+", []),
         ("Disney+ Orders a Documentary About 'Andor'", []),
+        # A filming location is the story's subject, and shows credited for a gain are not.
+        ("Chief Joseph Ranch, Where 'Yellowstone' Was Filmed, Opens for Winter Stays", []),
+        ("Where 'Severance' Goes From Here", ["Severance"]),
+        ("HBO Max Adds 3 Million Subscribers; Executives Credited 'The Pitt'", []),
+        # A deals story names shows only as what the offer buys.
+        ("Black Friday Streaming Deals: Stream 'Silo' for Less", []),
+        ("Apple TV+ Free Weekend: Stream 'Silo' and 'Severance' at No Cost", []),
+        ("Stream 'Silo' and 'Severance' on Apple TV+", ["Silo", "Severance"]),
     ],
 )
 def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) -> None:
@@ -206,6 +239,12 @@ def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) 
         ("'Silo' Final Season Premiere Date Set", "It arrives May 7.", None),
         # A season a few words before the release verb, in a sentence naming no show.
         ("Apple TV+ Sets 'Slow Horses' Return", "Season 6 of the spy drama arrives Oct. 7.", 6),
+        # A season a question asks to be renewed is not the one released ...
+        ("Is 'Silo' Renewed for Season 4?", "The drama's third season finale airs Friday.", 3),
+        # ... but the one a question asks the date of is.
+        ("When Does 'Silo' Season 3 Come Out?", "Apple TV+ says the drama returns Friday.", 3),
+        # A number inside the show's quoted name is its season.
+        ("'Survivor 50' Cast Revealed", "The season premieres Feb. 24.", 50),
     ],
 )
 def test_season_of_a_last_season(
@@ -226,4 +265,17 @@ def test_a_sentence_naming_only_a_season_speaks_of_the_title_show_with_that_seas
     assert [(f.show.title, f.event, f.date.value) for f in facts] == [
         ("Silo", "premiere", "2026-11-26"),
         ("Severance", "return", "2026-12-18"),
+    ]
+
+
+def test_of_several_platforms_the_one_nearest_the_date_is_the_release_s(
+    classifier: Classifier,
+) -> None:
+    facts = classifier.classify(
+        "Where to Watch 'Yellowstone' Before the Spinoff",
+        "All five seasons stream on Peacock; the spinoff arrives on Paramount+ in March.",
+        PUBLISHED,
+    ).facts
+    assert [(f.event, f.date.value, f.platform) for f in facts] == [
+        ("premiere", "2027-03", "Paramount+")
     ]
