@@ -53,6 +53,7 @@ _HEDGES = frozenset(
     "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
 )
 _NEGATIONS = frozenset("no not never t longer".split())
+_REPORTING = ANNOUNCED | {"says", "confirms", "announces", "reveals"}
 # What may be "expected" or "due" instead of the show ("a decision is expected by January").
 _NEWS_NOUNS = frozenset("decision announcement news word verdict update answer ruling".split())
 # Making the show, which starts, moves or wraps on dates of its own ("production starts in
@@ -96,6 +97,7 @@ _SEPARATE_WORK = frozenset("play musical documentary docuseries".split())
 _ADAPTING = frozenset("adapting adapts adapted adaptation based".split())
 # What a release verb's subject may be instead of the show: "Trailer for X Drops Tomorrow".
 _PROMOTION = frozenset("trailer trailers teaser teasers poster posters clip footage promo".split())
+_RELEASE_NOUNS = frozenset("finale premiere debut return".split())
 _EPISODIC = frozenset(
     "episode episodes recap review recaps reviews host hosts guest guests".split()
 )
@@ -221,6 +223,8 @@ class Classifier:
         explainer = _explainer(text)
         event = _event(clues, in_title=True) or _event(clues, in_title=False, explainer=explainer)
         when, date_token = _date(text, clues, event, published)
+        if event in ("premiere", "return") and _named_finale(text, clues, date_token):
+            event = "finale"  # "Premiere Review ... weekly through the Feb. 4 finale"
         later = _event(clues, in_title=False, explainer=explainer)
         if event in DATED_EVENTS and when is None and later in ("renewal", "cancellation"):
             event = later  # "X is coming back" + "the network renewed it": a renewal
@@ -599,6 +603,8 @@ def _stands(text: Text, event: Found) -> bool:
     before = [t.word for t in text.tokens[max(0, event.first - 3) : event.first]]
     if event.label == "finale" and before[-1:] and before[-1] in ("his", "her", "their", "s"):
         return False
+    if event.label == "premiere" and {"his", "her", "their"} & set(before[-2:]):
+        return False  # "her hosting debut": a person's first time, not the show's
     if phrase in ("will air", "to air") and "episode" in before:
         return False  # "the actor's final episode will air in November"
     after = [t.word for t in text.tokens[event.last + 1 : event.last + 3]]
@@ -624,6 +630,8 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "Is 'Severance' Renewed for Season 4?" states nothing
     if set(before[-2:]) & _HEDGES:
         return False  # "could return in 2027": talk, not news
+    if before[-1:] == ["would"] and not _reported(text, event.first):
+        return False  # "Star Would Return for Season 3"; "said it would return" is news
     if event.label == "renewal" and set(before[-2:]) & {"not", "never", "no", "t"}:
         return False  # "won't return for another season"
     seasons = ("season", "seasons")
@@ -631,7 +639,9 @@ def _stands(text: Text, event: Found) -> bool:
         return any(t.word in seasons for t in text.tokens[max(0, event.first - 4) : event.first])
     if phrase not in NEEDS_SEASON:
         return True
-    return any(t.word in seasons for t in text.tokens[event.last + 1 : event.last + 5])
+    # "returns for a fifth season", not "returns for the season finale"
+    after = text.words[event.last + 1 : event.last + 6]
+    return any(w in seasons and after[i + 1 : i + 2] != ["finale"] for i, w in enumerate(after[:4]))
 
 
 def _shopping(text: Text) -> bool:
@@ -651,6 +661,12 @@ def _person_returns(text: Text, event: Found, named: set[int]) -> bool:
         return False
     subject = range(event.first - 2, event.first)
     return all(text.tokens[i].capitalised(text.raw) and i not in named for i in subject)
+
+
+def _reported(text: Text, token: int) -> bool:
+    """Someone said so earlier in the sentence ("Netflix said the show would return")."""
+    first, _ = text.sentence_of(token)
+    return not _REPORTING.isdisjoint(text.words[first:token])
 
 
 def _of_the_year(text: Text, position: int) -> bool:
@@ -695,6 +711,17 @@ def _date(
     return best[0], best[1]
 
 
+def _named_release(text: Text, mention: DateMention) -> str | None:
+    """The release a date is written as the name of: "the Feb. 4 finale"."""
+    after = text.token_at(mention.end)
+    word = text.tokens[after].word if after < len(text.tokens) else None
+    return word if word in _RELEASE_NOUNS else None
+
+
+def _named_finale(text: Text, clues: _Clues, token: int | None) -> bool:
+    return any(t == token and _named_release(text, d) == "finale" for _, d, t in clues.dates)
+
+
 def _left_behind_dropped(
     text: Text, usable: list[tuple[ReleaseDate, int, list[str]]]
 ) -> list[tuple[ReleaseDate, int, list[str]]]:
@@ -737,8 +764,9 @@ def _usable_dates(
         if window is None or window[1] < published:
             continue
         before = [t.word for t in text.tokens[max(0, token - 3) : token]]
-        if set(before) & NOT_A_RELEASE_DATE:
-            continue
+        blocked = set(before) & NOT_A_RELEASE_DATE
+        if blocked and not (blocked == {"through"} and _named_release(text, mention)):
+            continue  # "weekly through the Feb. 4 finale" still dates the finale
         if mention.kind in RELATIVE_KINDS and set(before) & ANNOUNCED:
             continue
         if mention.rolled and window[0].year > published.year and _news_month(text, token):

@@ -36,7 +36,7 @@ for _phrase in _PASSING_BEFORE:
     _PASSING_BY_LAST.setdefault(_phrase[-1], []).append(_phrase)
 _PASSING_AFTER = frozenset(
     "star stars alum alums actor actress actors creator creators showrunner costar co writer "
-    "director producer veteran fame inspired style esque author".split()
+    "director producer veteran fame inspired style esque author composer".split()
 )
 # After "X star" or "X creator", verbs that keep the story about X ("X star exits",
 # "X creators talk the finale"), unlike "X star joins a new series".
@@ -44,7 +44,7 @@ _ABOUT_THE_SHOW = frozenset(
     "talk talks discuss discusses explain explains tease teases reveal reveals react reacts "
     "reflect reflects recall recalls share shares say says exit exits leave leaves leaving "
     "depart departs departing breaks address addresses confirm confirms defend defends on "
-    "reunite reunites steps quits".split()
+    "reunite reunites steps stepping quits return returns returning".split()
 )
 _OTHER_WORK = NOT_TV | {"sequel", "prequel", "remake", "broadway", "play", "memoir", "pilot"}
 _DATE_WORDS = frozenset(
@@ -103,6 +103,8 @@ def is_passing(text: Text, mention: Mention) -> bool:
     following = words[last + 1 : last + 3]
     if start > 0 and words[start - 1] == "where" and tuple(following) in _FILMED_THERE:
         return True
+    if following == ["guest", "star"] or following == ["guest", "stars"]:
+        return not _talks_about_the_show(text, last + 3)  # "'The Office' Guest Star Dies"
     if following and following[0] in _PASSING_AFTER:
         return not _talks_about_the_show(text, last + 2)
     # "Succession's Brian Cox": a possessive followed by a person's name.

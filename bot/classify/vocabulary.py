@@ -240,7 +240,7 @@ NOT_A_RELEASE_DATE = frozenset(
     "premiered debuted aired returned ended concluded wrapped launched dropped released "
     "shoot shooting shoots filming films production produce casting "
     "leaving leaves leave expiring expires "  # "leaving Netflix on Jan. 1"
-    "ending through".split()  # "the quarter ending Sept. 30", "for less through Dec. 2"
+    "ending through since".split()  # "the quarter ending Sept. 30", "for less through Dec. 2"
 )
 # Before a relative date ("confirmed on Tuesday") these say when the news broke; before a
 # written one ("Release Date Announced: October 2") they do not.

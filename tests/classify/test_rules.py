@@ -150,6 +150,21 @@ def classifier() -> Classifier:
         ("'Hacks' News", "The comedy returns to HBO Max on Jan. 8.", [("return", "2027-01-08")]),
         # A volume of a season is a part of it.
         ("'Stranger Things 5' Volume 2 Arrives Dec. 25", "", [("return", "2026-12-25")]),
+        # A date a release happened "since" is past; one named "the Jan. 22 finale" is the
+        # finale's, even after "through".
+        ("'Silo' Tops the Charts", "The drama has passed 50 million views since its June 27 debut.",
+         []),
+        ("'Silo' Tops the Charts", "Season 3 debuts June 27.", [("premiere", "2027-06-27")]),
+        ("'Silo' Season 3 Premiere Review",
+         "New episodes arrive weekly through the Jan. 22 finale.", [("finale", "2027-01-22")]),
+        # A person's debut is not the show's.
+        ("'SNL' Recap: Jenna Ortega Hosts",
+         "She made her hosting debut Saturday. Next week, Paul Mescal hosts on Dec. 5.", []),
+        # "Would" is talk, unless someone said it would.
+        ("'Silo' Would Return for Season 4 If Ratings Hold", "", []),
+        ("'Silo' Update", "Apple said the drama would return for season 4.", [("renewal", None)]),
+        # Returning for a season finale is no renewal.
+        ("'Silo': Former Lead Returns for Season Finale", "", []),
         # A season's start and its finale, each with its day.
         ("'Silo' Season 3 Premieres Dec. 4", "The finale follows on Jan. 22.",
          [("premiere", "2026-12-04"), ("finale", "2027-01-22")]),
@@ -211,6 +226,13 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("Chief Joseph Ranch, Where 'Yellowstone' Was Filmed, Opens for Winter Stays", []),
         ("Where 'Severance' Goes From Here", ["Severance"]),
         ("HBO Max Adds 3 Million Subscribers; Executives Credited 'The Pitt'", []),
+        # A composer's or guest star's own news is not the show's; a showrunner stepping back
+        # or an alum returning is.
+        ("'Andor' Composer Earns Grammy Nomination", []),
+        ("Obituary: 'The Office' Guest Star Dies at 72", []),
+        ("'The Office' Guest Star Talks Season 3", ["The Office"]),
+        ("'Doctor Who' Showrunner Is Stepping Back", ["Doctor Who"]),
+        ("'Silo' Alum Returns for Season Finale", ["Silo"]),
         # A deals story names shows only as what the offer buys.
         ("Black Friday Streaming Deals: Stream 'Silo' for Less", []),
         ("Apple TV+ Free Weekend: Stream 'Silo' and 'Severance' at No Cost", []),
