@@ -97,6 +97,9 @@ _SEPARATE_WORK = frozenset("play musical documentary docuseries".split())
 _ADAPTING = frozenset("adapting adapts adapted adaptation based".split())
 # What a release verb's subject may be instead of the show: "Trailer for X Drops Tomorrow".
 _PROMOTION = frozenset("trailer trailers teaser teasers poster posters clip footage promo".split())
+_FOLLOWS_ON_FROM = frozenset(
+    {("sequel", "to"), ("prequel", "to"), ("spinoff", "of"), ("off", "of"), ("companion", "to")}
+)
 _RELEASE_NOUNS = frozenset("finale premiere debut return".split())
 _EPISODIC = frozenset(
     "episode episodes recap review recaps reviews host hosts guest guests".split()
@@ -196,7 +199,7 @@ class Classifier:
             if listed or is_passing(text, mention):
                 passing = mention
                 continue
-            if _names_a_spinoff(text, mention, mentions):
+            if _names_a_spinoff(text, mention, mentions) or _source_of(text, mention, mentions):
                 continue
             if _SEPARATE_WORK & set(text.words[mention.last + 1 : mention.last + 3]):
                 continue  # "'Stranger Things' Stage Play", "'Andor' Docuseries"
@@ -296,8 +299,9 @@ class Classifier:
         ]
         if event == "renewal" and season is not None:
             facts += _release_beside(text, show, clues, season, platform, published)
-        if event in ("premiere", "return") and when is not None:
-            facts += _finale_beside(text, show, clues, season, platform, published, when)
+        if event in ("premiere", "return", "finale") and when is not None:
+            ends = (event, when)
+            facts += _other_end_beside(text, show, clues, season, platform, published, ends)
         return facts
 
 
@@ -328,21 +332,23 @@ def _release_beside(
     return []
 
 
-def _finale_beside(
+def _other_end_beside(
     text: Text,
     show: Show,
     clues: _Clues,
     season: int | None,
     platform: str | None,
     published: date,
-    released: ReleaseDate,
+    released: tuple[str, ReleaseDate],
 ) -> list[Fact]:
-    """A season's start and its finale dated in one story: "The next three episodes drop
-    on Christmas Day, with the finale following on New Year's Eve." The finale's day is
-    the first day written within a few words after "finale"."""
+    """A release and the finale, or a finale and the return, dated in one story: "The next
+    three episodes drop on Christmas Day, with the finale following on New Year's Eve",
+    "closes out 2026 on Dec. 9, before returning Jan. 6". The other end's day is the first
+    day written within a few words after its word."""
+    wanted = ("return",) if released[0] == "finale" else ("finale",)
     usable = _usable_dates(text, clues, published)
     for _, found in clues.events:
-        if found.label != "finale":
+        if found.label not in wanted:
             continue
         sentence = text.tokens[found.last].sentence
         after = [
@@ -350,11 +356,11 @@ def _finale_beside(
             for day, token, _ in usable
             if 0 < token - found.last <= 4 and text.tokens[token].sentence == sentence
         ]
-        if not after or after[0][0].precision != Precision.DAY or after[0][0] == released:
+        if not after or after[0][0].precision != Precision.DAY or after[0][0] == released[1]:
             continue
         day, token = after[0]
-        title = headline(show.short, season, "finale", day, platform)
-        return [Fact(show, season, "finale", day, platform, title, _air_time(text, token))]
+        title = headline(show.short, season, found.label, day, platform)
+        return [Fact(show, season, found.label, day, platform, title, _air_time(text, token))]
     return []
 
 
@@ -616,6 +622,10 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "Production Delayed Until Spring", "writing starts in January"
     if phrase in ("sets", "returning") and after[:1] and after[0] in _NOT_RELEASED:
         return False  # "Sets Host", "Returning Players"
+    if phrase == "sets" and {"episode", "episodes"} & set(
+        text.words[event.last + 1 : event.last + 5]
+    ):
+        return False  # "Sets Season 5 Holiday Episode": one episode, not a season
     if event.label == "finale" and _of_the_year(text, event.last + 1):
         return False  # "the last episode of 2026" ends a year, not a season
     if phrase == "renewal" and after[:1] and after[0] in _SPECULATION:
@@ -692,6 +702,18 @@ def _names_a_spinoff(text: Text, mention: Mention, mentions: list[Mention]) -> b
     if not following & {"spinoff", "spin", "prequel", "sequel"}:
         return False
     return any(mention.last < other.first <= mention.last + 4 for other in mentions)
+
+
+def _source_of(text: Text, mention: Mention, mentions: list[Mention]) -> bool:
+    """ "'The Testaments' ... Hulu's sequel to 'The Handmaid's Tale'": the show another
+    catalogued show follows on from is named in passing. With no other show named, the
+    story is the new series', which its source's followers want ("sequel to 'Squid Game'")."""
+    words = text.words[max(0, mention.first - 3) : mention.first]
+    if words[-1:] == ["the"]:
+        words = text.words[max(0, mention.first - 4) : mention.first - 1]
+    if tuple(words[-2:]) not in _FOLLOWS_ON_FROM:
+        return False
+    return any(other.show.title != mention.show.title for other in mentions)
 
 
 def _date(

@@ -16,6 +16,8 @@ TV_WORDS = frozenset(
     "teaser showrunner cast casts casting recast writers filming production docuseries "
     "miniseries sitcom emmy emmys universe franchise".split()
 )
+# Words of a summary that speak of TV.
+_TV_TALK = TV_WORDS | frozenset("tv drama comedy show sitcom thriller network streamer".split())
 _PASSING_BEFORE = (
     ("creator", "of"), ("creators", "of"), ("co", "creator", "of"), ("showrunner", "of"),
     ("star", "of"), ("stars", "of"), ("alum",), ("behind",), ("makers", "of"),
@@ -37,6 +39,9 @@ for _phrase in _PASSING_BEFORE:
 _PASSING_AFTER = frozenset(
     "star stars alum alums actor actress actors creator creators showrunner costar co writer "
     "director producer veteran fame inspired style esque author composer".split()
+)
+_PASSING_PAIRS_AFTER = frozenset(
+    {("guest", "star"), ("guest", "stars"), ("cast", "member"), ("cast", "members")}
 )
 # After "X star" or "X creator", verbs that keep the story about X ("X star exits",
 # "X creators talk the finale"), unlike "X star joins a new series".
@@ -87,9 +92,14 @@ def has_evidence(
         return True
     if any(w in TV_WORDS for w in before[-2:]):
         return True
-    if any(token in dated_tokens for token in range(last + 1, last + 4)):
-        return True
+    if any(token in dated_tokens for token in range(last + 1, last + 4)) and _speaks_of_tv(text):
+        return True  # "NORAD Santa Tracker Returns Dec. 24" has a date, but no TV around it
     return network_named
+
+
+def _speaks_of_tv(text: Text) -> bool:
+    """A title alone, or a story with TV words in it."""
+    return len(text.words) == text.title_end or not _TV_TALK.isdisjoint(text.words)
 
 
 def is_passing(text: Text, mention: Mention) -> bool:
@@ -103,7 +113,7 @@ def is_passing(text: Text, mention: Mention) -> bool:
     following = words[last + 1 : last + 3]
     if start > 0 and words[start - 1] == "where" and tuple(following) in _FILMED_THERE:
         return True
-    if following == ["guest", "star"] or following == ["guest", "stars"]:
+    if tuple(following) in _PASSING_PAIRS_AFTER:
         return not _talks_about_the_show(text, last + 3)  # "'The Office' Guest Star Dies"
     if following and following[0] in _PASSING_AFTER:
         return not _talks_about_the_show(text, last + 2)

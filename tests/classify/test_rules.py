@@ -165,6 +165,13 @@ def classifier() -> Classifier:
         ("'Silo' Update", "Apple said the drama would return for season 4.", [("renewal", None)]),
         # Returning for a season finale is no renewal.
         ("'Silo': Former Lead Returns for Season Finale", "", []),
+        # A holiday episode is set, not a season.
+        ("'Silo' Sets Season 3 Holiday Episode", "It airs Dec. 9.", []),
+        ("'Silo' Sets Season 3 Premiere for Dec. 9", "", [("premiere", "2026-12-09")]),
+        # A finale and the return after the break, each with its day.
+        ("'Silo' Fall Finale Sets Up a Cliffhanger",
+         "The drama closes out 2026 on Wednesday, Dec. 9, before returning Jan. 6.",
+         [("finale", "2026-12-09"), ("return", "2027-01-06")]),
         # A season's start and its finale, each with its day.
         ("'Silo' Season 3 Premieres Dec. 4", "The finale follows on Jan. 22.",
          [("premiere", "2026-12-04"), ("finale", "2027-01-22")]),
@@ -233,6 +240,15 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("'The Office' Guest Star Talks Season 3", ["The Office"]),
         ("'Doctor Who' Showrunner Is Stepping Back", ["Doctor Who"]),
         ("'Silo' Alum Returns for Season Finale", ["Silo"]),
+        ("'Ted Lasso' Cast Member Brett Goldstein Books Hosting Gig at the BAFTAs", []),
+        ("'Ted Lasso' Cast Members Talk Season 4", ["Ted Lasso"]),
+        # The show another catalogued show follows on from is named in passing; alone, the
+        # new series is news for its source's followers.
+        (
+            "'The Testaments' Premiere Set, Hulu's Sequel to 'The Handmaid's Tale'",
+            ["The Testaments"],
+        ),
+        ("Netflix's Sequel to 'Squid Game' Premieres Dec. 26", ["Squid Game"]),
         # A deals story names shows only as what the offer buys.
         ("Black Friday Streaming Deals: Stream 'Silo' for Less", []),
         ("Apple TV+ Free Weekend: Stream 'Silo' and 'Severance' at No Cost", []),
@@ -301,3 +317,19 @@ def test_of_several_platforms_the_one_nearest_the_date_is_the_release_s(
     assert [(f.event, f.date.value, f.platform) for f in facts] == [
         ("premiere", "2027-03", "Paramount+")
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "about"),
+    [
+        # A date right after an ambiguous name is TV context only in a story about TV.
+        ("NORAD Santa Tracker Returns Dec. 24", "Families can follow Santa's sleigh online.", []),
+        ("Tracker Returns Dec. 24", "The drama is back from its break.", ["Tracker"]),
+        ("Tracker Returns Dec. 24", "", ["Tracker"]),
+    ],
+)
+def test_a_date_is_tv_context_only_in_a_story_about_tv(
+    classifier: Classifier, title: str, summary: str, about: list[str]
+) -> None:
+    result = classifier.classify(title, summary, PUBLISHED)
+    assert [show.title for show in result.about] == about
