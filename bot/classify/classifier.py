@@ -53,6 +53,7 @@ _HEDGES = frozenset(
     "could might may hopes hope hoping rumored rumoured reportedly possibly".split()
 )
 _NEGATIONS = frozenset("no not never t longer".split())
+# Someone saying so, which makes "would return" reported news rather than talk.
 _REPORTING = ANNOUNCED | {"says", "confirms", "announces", "reveals"}
 # What may be "expected" or "due" instead of the show ("a decision is expected by January").
 _NEWS_NOUNS = frozenset("decision announcement news word verdict update answer ruling".split())
@@ -97,10 +98,13 @@ _SEPARATE_WORK = frozenset("play musical documentary docuseries".split())
 _ADAPTING = frozenset("adapting adapts adapted adaptation based".split())
 # What a release verb's subject may be instead of the show: "Trailer for X Drops Tomorrow".
 _PROMOTION = frozenset("trailer trailers teaser teasers poster posters clip footage promo".split())
+# Before a name, what makes it the show another follows on from ("sequel to 'X'").
 _FOLLOWS_ON_FROM = frozenset(
     {("sequel", "to"), ("prequel", "to"), ("spinoff", "of"), ("off", "of"), ("companion", "to")}
 )
+# After a date, words that make it a release's name ("the Feb. 4 finale").
 _RELEASE_NOUNS = frozenset("finale premiere debut return".split())
+# In the show's sentence, words of one episode (a recap, a review, its host or guest).
 _EPISODIC = frozenset(
     "episode episodes recap review recaps reviews host hosts guest guests".split()
 )
@@ -741,6 +745,7 @@ def _named_release(text: Text, mention: DateMention) -> str | None:
 
 
 def _named_finale(text: Text, clues: _Clues, token: int | None) -> bool:
+    """The date at `token` is written as the finale's name."""
     return any(t == token and _named_release(text, d) == "finale" for _, d, t in clues.dates)
 
 
@@ -971,7 +976,7 @@ def _season(text: Text, mentions: list[Mention], clues: _Clues, others: set[int]
     a sentence end); or a number right after the name ("Survivor 50 finale")."""
     for mention in mentions:
         following = [t.word for t in text.tokens[mention.last + 1 : mention.last + 3]]
-        numbered = following[:1] and following[0].isdigit() and len(following[0]) < 4
+        numbered = bool(following) and following[0].isdigit() and len(following[0]) < 4
         if numbered and (following[1:] and following[1] in _EVENT_WORDS):
             return int(following[0])
         if numbered and quoted(text, mention.first, mention.last + 1):

@@ -16,7 +16,7 @@ TV_WORDS = frozenset(
     "teaser showrunner cast casts casting recast writers filming production docuseries "
     "miniseries sitcom emmy emmys universe franchise".split()
 )
-# Words of a summary that speak of TV.
+# Words that say a story speaks of TV at all.
 _TV_TALK = TV_WORDS | frozenset("tv drama comedy show sitcom thriller network streamer".split())
 _PASSING_BEFORE = (
     ("creator", "of"), ("creators", "of"), ("co", "creator", "of"), ("showrunner", "of"),
