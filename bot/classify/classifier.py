@@ -288,17 +288,8 @@ class Classifier:
         releases = [("premiere" if n == 1 else "return", d) for n, d in parts] or [
             (event, when or ReleaseDate.tba())
         ]
-        air = _air_time(text, date_token) if when and when.precision == Precision.DAY else None
         facts = [
-            Fact(
-                show,
-                season,
-                kind,
-                day,
-                platform,
-                headline(show.short, season, kind, day, platform),
-                air if day.precision == Precision.DAY else None,
-            )
+            _dated_fact(text, show, season, kind, day, platform, date_token)
             for kind, day in releases
         ]
         if event == "renewal" and season is not None:
@@ -330,9 +321,7 @@ def _release_beside(
         if written is None or written[0] in (None, renewed) or not dates:
             continue
         day, token = min(dates, key=lambda d: _rank(d[0]))
-        air = _air_time(text, token) if day.precision == Precision.DAY else None
-        title = headline(show.short, written[0], found.label, day, platform)
-        return [Fact(show, written[0], found.label, day, platform, title, air)]
+        return [_dated_fact(text, show, written[0], found.label, day, platform, token)]
     return []
 
 
@@ -363,9 +352,24 @@ def _other_end_beside(
         if not after or after[0][0].precision != Precision.DAY or after[0][0] == released[1]:
             continue
         day, token = after[0]
-        title = headline(show.short, season, found.label, day, platform)
-        return [Fact(show, season, found.label, day, platform, title, _air_time(text, token))]
+        return [_dated_fact(text, show, season, found.label, day, platform, token)]
     return []
+
+
+def _dated_fact(
+    text: Text,
+    show: Show,
+    season: int | None,
+    event: str,
+    day: ReleaseDate,
+    platform: str | None,
+    date_token: int | None,
+) -> Fact:
+    """A fact with its headline, and the air time written near its day when it has one."""
+    air = _air_time(text, date_token) if day.precision == Precision.DAY else None
+    return Fact(
+        show, season, event, day, platform, headline(show.short, season, event, day, platform), air
+    )
 
 
 def _air_time(text: Text, date_token: int | None) -> AirTime | None:
