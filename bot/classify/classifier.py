@@ -79,6 +79,7 @@ _LIBRARY = frozenset(
      ("past", "seasons"), ("previous", "seasons"), ("entire", "run")}
 )  # fmt: skip
 _SOON = 8  # words from a show's name to a date that is its own
+_SUBJECT_REACH = 8  # words from a sentence's opening noun to the verb it is the subject of
 # After "renewal", words of talk about one, not one made ("Renewal Odds").
 _SPECULATION = frozenset("odds status chances hopes prospects watch update tracker".split())
 # Bare verbs that are a finale only when a season or series ends.
@@ -626,8 +627,8 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "Colin Farrell will return as Oz": an actor, not the show
     if event.label == "premiere" and set(after) & _MAKING:
         return False  # "starts filming"
-    if event.label in DATED_EVENTS and set(before) & _MAKING:
-        return False  # "Production Delayed Until Spring", "writing starts in January"
+    if event.label in DATED_EVENTS and (set(before) & _MAKING or _subject_in(text, event, _MAKING)):
+        return False  # "Production Delayed Until Spring", "Production on X resumes in May"
     if phrase in ("sets", "returning") and after[:1] and after[0] in _NOT_RELEASED:
         return False  # "Sets Host", "Returning Players"
     if phrase == "sets" and {"episode", "episodes"} & set(
@@ -699,9 +700,18 @@ def _promotes(text: Text, event: Found) -> bool:
     Trailer Drops"), or one opening the sentence ("Trailer for X Season 3 Drops")."""
     if event.first > 0 and text.words[event.first - 1] in _PROMOTION:
         return True
+    return _subject_in(text, event, _PROMOTION)
+
+
+def _subject_in(text: Text, event: Found, nouns: frozenset[str]) -> bool:
+    """The sentence of the verb opens with one of `nouns` of something, a few words before
+    the verb: "Trailer for X Drops", "Production on the series resumes"; not "Filming on
+    the drama is under way, with a premiere expected in 2027"."""
     first, _ = text.sentence_of(event.first)
-    opening = text.words[first : first + 2]
-    return len(opening) == 2 and opening[0] in _PROMOTION and opening[1] in ("for", "of", "to")
+    if event.first - first > _SUBJECT_REACH:
+        return False
+    opening = text.words[first : min(first + 2, event.first)]
+    return len(opening) == 2 and opening[0] in nouns and opening[1] in ("for", "of", "to", "on")
 
 
 def _names_a_spinoff(text: Text, mention: Mention, mentions: list[Mention]) -> bool:
@@ -914,6 +924,11 @@ def _title_states(text: Text, mentions: list[Mention], date_token: int | None) -
 
 
 def _mentions_episodes(text: Text) -> bool:
+    """Episodes are named; under a special's title ("Christmas Special Date Revealed ... the
+    festive episode airs") the episode is the special, a release of its own."""
+    title = text.words[: text.title_end]
+    if "special" in title and "episode" not in title:
+        return "crossover" in text.words
     return any(t.word in ("episode", "crossover") for t in text.tokens)
 
 
@@ -1035,10 +1050,24 @@ def _platform(
         sentence = text.tokens[date_token].sentence
         near = [p for p in clues.platforms if text.tokens[p.first].sentence == sentence]
         if near:
-            return min(near, key=lambda p: abs(p.first - date_token)).label
+            return _first_listed(text, near, min(near, key=lambda p: abs(p.first - date_token)))
     if clues.platforms:
         return clues.platforms[0].label
     distinct = {p.label for p in platforms}
     if len(distinct) == 1:
         return distinct.pop()
     return None
+
+
+def _first_listed(text: Text, platforms: list[Found], chosen: Found) -> str:
+    """The first of the platforms listed with `chosen` ("airs on BBC One and Disney+"): a
+    list names the home service first."""
+    starts = {p.last: p for p in platforms}
+    while True:
+        gap = chosen.first - 1
+        if text.words[gap : gap + 1] in (["and"], ["or"]):
+            gap -= 1
+        earlier = starts.get(gap)
+        if earlier is None or earlier is chosen:
+            return chosen.label
+        chosen = earlier

@@ -38,7 +38,8 @@ for _phrase in _PASSING_BEFORE:
     _PASSING_BY_LAST.setdefault(_phrase[-1], []).append(_phrase)
 _PASSING_AFTER = frozenset(
     "star stars alum alums actor actress actors creator creators showrunner costar co writer "
-    "director producer veteran fame inspired style esque author composer".split()
+    "director producer producers veteran fame inspired style esque author "
+    "composer".split()
 )
 _PASSING_PAIRS_AFTER = frozenset(
     {("guest", "star"), ("guest", "stars"), ("cast", "member"), ("cast", "members")}
@@ -107,9 +108,11 @@ def is_passing(text: Text, mention: Mention) -> bool:
     first, last = mention.first, mention.last
     start = first - 1 if first > 0 and words[first - 1] == "the" else first
     for phrase in _PASSING_BY_LAST.get(words[start - 1], ()) if start > 0 else ():
-        if tuple(words[max(0, start - len(phrase)) : start]) == phrase:
-            # "From 'The Boys' to 'Silo'": a quoted title is still a subject.
-            return not (phrase == ("from",) and quoted(text, first, last))
+        # "From 'The Boys' to 'Silo'": a quoted title is still a subject, unless its people
+        # follow ("from the 'Tracker' producers", read below).
+        subject = phrase == ("from",) and quoted(text, first, last)
+        if tuple(words[max(0, start - len(phrase)) : start]) == phrase and not subject:
+            return True
     following = words[last + 1 : last + 3]
     if start > 0 and words[start - 1] == "where" and tuple(following) in _FILMED_THERE:
         return True

@@ -151,6 +151,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "return date",
         "is back",
         "are back",
+        "be back",
         "comes back",
         "coming back",
         "back on",

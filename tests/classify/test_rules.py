@@ -175,6 +175,20 @@ def classifier() -> Classifier:
         # A season's start and its finale, each with its day.
         ("'Silo' Season 3 Premieres Dec. 4", "The finale follows on Jan. 22.",
          [("premiere", "2026-12-04"), ("finale", "2027-01-22")]),
+        # Production opening the sentence is what resumes, unless the verb is far from it.
+        ("'Silo' Season 4 Casts Two", "Production on the Apple TV+ series resumes next spring.",
+         []),
+        ("'Silo' Season 4 Casts Two",
+         "Filming on the drama is under way in Wales, with a premiere expected in 2027.",
+         [("premiere", "2027")]),
+        # "Will be back" is a return.
+        ("'Silo' Season 4 Tease", "Apple said the drama will be back next summer.",
+         [("return", "2027-summer")]),
+        ("'Silo' Season 4 Tease", "Rebecca Ferguson will be back as Juliette next summer.", []),
+        # Under a special's title, the episode that airs is the special.
+        ("'Silo' Holiday Special Date Revealed", "The festive episode airs on Christmas Day.",
+         [("premiere", "2026-12-25")]),
+        ("'Silo' Holiday Episode Date Revealed", "The festive episode airs on Christmas Day.", []),
     ],
 )  # fmt: skip
 def test_fact_rule(
@@ -253,6 +267,11 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("Black Friday Streaming Deals: Stream 'Silo' for Less", []),
         ("Apple TV+ Free Weekend: Stream 'Silo' and 'Severance' at No Cost", []),
         ("Stream 'Silo' and 'Severance' on Apple TV+", ["Silo", "Severance"]),
+        # A show's producers behind another series name it in passing; "from" one quoted
+        # title to another is a list of subjects.
+        ("CBS Orders Legal Drama From the 'Tracker' Producers", []),
+        ("From 'Silo' to 'Severance': Apple TV+'s Best", ["Silo", "Severance"]),
+        ("'Tracker' Producers Tease the Season Finale", ["Tracker"]),
     ],
 )
 def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) -> None:
@@ -317,6 +336,17 @@ def test_of_several_platforms_the_one_nearest_the_date_is_the_release_s(
     assert [(f.event, f.date.value, f.platform) for f in facts] == [
         ("premiere", "2027-03", "Paramount+")
     ]
+
+
+def test_of_platforms_listed_together_the_first_is_the_release_s(
+    classifier: Classifier,
+) -> None:
+    facts = classifier.classify(
+        "'Doctor Who' Christmas Special Date Revealed",
+        "The special airs on BBC One and Disney+ on Christmas Day.",
+        PUBLISHED,
+    ).facts
+    assert [(f.date.value, f.platform) for f in facts] == [("2026-12-25", "BBC One")]
 
 
 @pytest.mark.parametrize(
