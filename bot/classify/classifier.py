@@ -55,6 +55,9 @@ _HEDGES = frozenset(
 _NEGATIONS = frozenset("no not never t longer".split())
 # Someone saying so, which makes "would return" reported news rather than talk.
 _REPORTING = ANNOUNCED | {"says", "confirms", "announces", "reveals"}
+# Past news verbs, whose "in September" is when the news broke ("renewed it in September").
+_NEWS_VERBS = ANNOUNCED | {"renewed", "ordered", "canceled", "cancelled", "greenlit"}
+_FUTURE = frozenset("will would to".split())
 # What may be "expected" or "due" instead of the show ("a decision is expected by January").
 _NEWS_NOUNS = frozenset("decision announcement news word verdict update answer ruling".split())
 # Making the show, which starts, moves or wraps on dates of its own ("production starts in
@@ -73,6 +76,11 @@ _SHOPPING = frozenset("deals discount discounts coupon coupons".split())
 _SHOPPING_PAIRS = frozenset(
     {("black", "friday"), ("cyber", "monday"), ("free", "weekend"), ("free", "trial")}
 )
+# Titles of price stories: a price word and a move.
+_PRICE = frozenset("price prices pricing".split())
+_PRICE_MOVES = frozenset(
+    "raises raise raised rises rise hike hikes increase increases cut cuts".split()
+)
 # A show's old seasons, moving between services, are no release.
 _LIBRARY = frozenset(
     {("back", "catalogue"), ("back", "catalog"), ("every", "season"), ("all", "seasons"),
@@ -86,6 +94,8 @@ _SPECULATION = frozenset("odds status chances hopes prospects watch update track
 _SEASON_END_VERBS = frozenset({"ends", "concludes"})
 _SEASON_NOUNS = frozenset("season seasons series run".split())
 _NETWORK_NOUNS = frozenset("special series drama comedy show original originals".split())
+# Words for the show itself, whose possessive is the show's ("The Drama's Return").
+_SHOW_NOUNS = _NETWORK_NOUNS | _SEASON_NOUNS | frozenset("sitcom thriller franchise".split())
 # Beside the show's name, what is dated is not the show: "'X' Film", "'X' Experience Opens",
 # "'X' Soundtrack Album Out Friday", "'X' Mystery Game".
 _NOT_THE_SHOW = frozenset(
@@ -109,6 +119,7 @@ _RELEASE_NOUNS = frozenset("finale premiere debut return".split())
 _EPISODIC = frozenset(
     "episode episodes recap review recaps reviews host hosts guest guests".split()
 )
+_EPISODE_WORDS = frozenset({"episode", "episodes"})
 _NEXT_EPISODE = frozenset({("new", "episode"), ("next", "episode"), ("latest", "episode")})
 _EVENT_WORDS = frozenset(p for phrases in EVENTS.values() for p in phrases if " " not in p)
 
@@ -174,7 +185,7 @@ class Classifier:
         named.update(i for p in platforms for i in range(p.first, p.last + 1))
         for found in find_phrases(text, _EVENT_INDEX):
             event = _read_event(text, found)
-            if event is None or _person_returns(text, event, named):
+            if event is None or _person_returns(text, event, named) or _persons(text, event, named):
                 refused.update(range(found.last + 1, found.last + 4))
             else:
                 events.append(event)
@@ -244,7 +255,8 @@ class Classifier:
             # A date with no event word is a release when it is the show's own day, or when
             # the title gives the show, a season and the date ("X Season 4 Checks In Next
             # Summer"); "the best TV of 2026" or "hosts for November" are not.
-            if when is None or _episodic(text, own) or _mentions_episodes(text):
+            special = _a_special(text, own)
+            if when is None or _episodic(text, own, special) or _mentions_episodes(text, special):
                 return []
             if when.precision == Precision.DAY and not _own_day(
                 text, own, clues, platforms, date_token
@@ -625,6 +637,12 @@ def _stands(text: Text, event: Found) -> bool:
     after = [t.word for t in text.tokens[event.last + 1 : event.last + 3]]
     if event.label == "return" and after[:1] == ["as"]:
         return False  # "Colin Farrell will return as Oz": an actor, not the show
+    if (
+        event.label == "return"
+        and after[:1] == ["for"]
+        and _EPISODE_WORDS & set(text.words[event.last + 2 : event.last + 5])
+    ):
+        return False  # "will be back for two episodes": a guest arc, not the show
     if event.label == "premiere" and set(after) & _MAKING:
         return False  # "starts filming"
     if event.label in DATED_EVENTS and (set(before) & _MAKING or _subject_in(text, event, _MAKING)):
@@ -664,9 +682,11 @@ def _stands(text: Text, event: Found) -> bool:
 
 
 def _shopping(text: Text) -> bool:
-    """A deals story ("Black Friday Streaming Deals: Get Hulu for $1.99") names shows only
-    as what the offer buys."""
+    """A deals or price story ("Black Friday Streaming Deals: Get Hulu for $1.99", "Apple TV+
+    Raises Price to $12.99") names shows only as what the money buys."""
     title = text.words[: text.title_end]
+    if not _PRICE.isdisjoint(title) and not _PRICE_MOVES.isdisjoint(title):
+        return True
     return not _SHOPPING.isdisjoint(title) or not _SHOPPING_PAIRS.isdisjoint(pairwise(title))
 
 
@@ -680,6 +700,22 @@ def _person_returns(text: Text, event: Found, named: set[int]) -> bool:
         return False
     subject = range(event.first - 2, event.first)
     return all(text.tokens[i].capitalised(text.raw) and i not in named for i in subject)
+
+
+def _persons(text: Text, event: Found, named: set[int]) -> bool:
+    """ "Teases Jensen Ackles' Return", "Kathy Bates's Return": the release word belongs to a
+    capitalised name that is no show, platform or word for the show ("The Drama's Return")."""
+    if event.label not in DATED_EVENTS:
+        return False
+    owner = event.first - 1
+    if owner > 0 and text.words[owner] == "s":
+        owner -= 1  # "Bates's": the "s" after the apostrophe
+    elif owner < 0 or not text.words[owner].endswith("s"):
+        return False  # a quote closing after "'Blood of My Blood'" is no possessive
+    if owner < 0 or owner in named or text.words[owner] in _SHOW_NOUNS:
+        return False
+    token = text.tokens[owner]
+    return token.capitalised(text.raw) and text.raw[token.end : token.end + 1] in ("'", "’")
 
 
 def _reported(text: Text, token: int) -> bool:
@@ -823,13 +859,18 @@ def _usable_dates(
 
 
 def _news_month(text: Text, token: int) -> bool:
-    """ "announced the show's return in March": after a past announcement verb, "in" a month
-    that had to be pushed into next year reads as when the news broke."""
+    """ "announced the show's return in March", "renewed the comedy in September": after a
+    past news verb, "in" a month that had to be pushed into next year reads as when the news
+    broke; not in "confirmed it will return in March"."""
     words = text.words  # the date's first word is "in"
-    if token < 2 or words[token] != "in" or words[token - 2] != "s":
+    if token < 2 or words[token] != "in":
         return False
     first, _ = text.sentence_of(token)
-    return bool(ANNOUNCED & set(words[first:token]))
+    if words[token - 2] == "s":
+        return bool(ANNOUNCED & set(words[first:token]))
+    before = words[max(first, token - 4) : token]
+    verbs = [i for i, w in enumerate(before) if w in _NEWS_VERBS]
+    return bool(verbs) and _FUTURE.isdisjoint(before[verbs[-1] :])
 
 
 def _parts(text: Text, clues: _Clues, published: date) -> list[tuple[int, ReleaseDate]]:
@@ -892,9 +933,11 @@ def _rank(when: ReleaseDate) -> int:
     return list(Precision).index(when.precision)
 
 
-def _episodic(text: Text, mentions: list[Mention]) -> bool:
+def _episodic(text: Text, mentions: list[Mention], special: bool) -> bool:
+    """Words of one episode in the show's sentences; a special's own episode is not one."""
     sentences = {text.tokens[m.first].sentence for m in mentions}
-    return any(t.word in _EPISODIC for t in text.tokens if t.sentence in sentences)
+    episodic = _EPISODIC - _EPISODE_WORDS if special else _EPISODIC
+    return any(t.word in episodic for t in text.tokens if t.sentence in sentences)
 
 
 def _own_day(
@@ -908,8 +951,11 @@ def _own_day(
         return False
     sentence = text.tokens[token].sentence
     close = any(
-        0 < token - m.last <= _SOON and text.tokens[m.last].sentence == sentence for m in mentions
-    )
+        0 < token - m.last <= _SOON
+        and text.tokens[m.last].sentence == sentence
+        and text.words[m.last + 1 : m.last + 2] != ["cast"]
+        for m in mentions
+    )  # "'X' Cast Reunites for Charity Livestream Dec. 12": the cast's day, not the show's
     return close or _release_verb_near(text, token, platforms)
 
 
@@ -923,13 +969,21 @@ def _title_states(text: Text, mentions: list[Mention], date_token: int | None) -
     )
 
 
-def _mentions_episodes(text: Text) -> bool:
-    """Episodes are named; under a special's title ("Christmas Special Date Revealed ... the
+def _mentions_episodes(text: Text, special: bool) -> bool:
+    """Episodes are named; in a special's story ("Christmas Special Date Revealed ... the
     festive episode airs") the episode is the special, a release of its own."""
-    title = text.words[: text.title_end]
-    if "special" in title and "episode" not in title:
+    if special:
         return "crossover" in text.words
     return any(t.word in ("episode", "crossover") for t in text.tokens)
+
+
+def _a_special(text: Text, mentions: list[Mention]) -> bool:
+    """What is released is a special: the title calls it one (and no episode), or one is named
+    right after the show ("the 'Doctor Who' special on Christmas Day")."""
+    title = text.words[: text.title_end]
+    if "special" in title and "episode" not in title:
+        return True
+    return any("special" in text.words[m.last + 1 : m.last + 3] for m in mentions)
 
 
 def _weekly_airing(text: Text, clues: _Clues, token: int | None) -> bool:

@@ -30,7 +30,7 @@ _PASSING_BEFORE = (
     ("thanks", "to"), ("home", "of"), ("home", "to"), ("hits", "including"),
     ("hits", "such", "as"), ("series", "on"), ("series", "about"), ("documentary", "on"),
     ("documentary", "about"), ("docuseries", "on"), ("docuseries", "about"), ("credited",),
-    ("credits",),
+    ("credits",), ("years", "after"), ("decades", "after"), ("set", "after"),
 )  # fmt: skip
 # By the word just before the name, so a mention checks only the phrases that can fit.
 _PASSING_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
@@ -38,7 +38,7 @@ for _phrase in _PASSING_BEFORE:
     _PASSING_BY_LAST.setdefault(_phrase[-1], []).append(_phrase)
 _PASSING_AFTER = frozenset(
     "star stars alum alums actor actress actors creator creators showrunner costar co writer "
-    "director producer producers veteran fame inspired style esque author "
+    "director producer producers breakout veteran fame inspired style esque author "
     "composer".split()
 )
 _PASSING_PAIRS_AFTER = frozenset(

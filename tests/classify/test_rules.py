@@ -189,6 +189,28 @@ def classifier() -> Classifier:
         ("'Silo' Holiday Special Date Revealed", "The festive episode airs on Christmas Day.",
          [("premiere", "2026-12-25")]),
         ("'Silo' Holiday Episode Date Revealed", "The festive episode airs on Christmas Day.", []),
+        # ... and so is one named right after the show, whatever else the story lists.
+        ("Christmas TV: The Full Schedule",
+         "Highlights include the 'Silo' special on Christmas Day and a cast mini-episode.",
+         [("premiere", "2026-12-25")]),
+        ("Christmas TV: The Full Schedule",
+         "Highlights include a 'Silo' mini-episode on Christmas Day.", []),
+        # Back for a few episodes is a guest arc; back for a season is the show.
+        ("'Silo' Season 4 News",
+         "Sources say Ferguson will be back for two episodes in the spring.", []),
+        ("'Silo' Season 4 News",
+         "Apple said the drama will be back for its fourth season in the spring.",
+         [("return", "2027-spring")]),
+        # A day close after "'X' Cast" is the cast's.
+        ("'Silo' Cast Reunites for Charity Livestream Dec. 12", "", []),
+        # A person's return is not the show's; the drama's is.
+        ("'Silo' Boss Teases Rebecca Ferguson's Return in the Spring", "", []),
+        ("'Silo' Boss Teases Tim Robbins' Return in the Spring", "", []),
+        ("'Silo' Boss Teases the Drama's Return in the Spring", "", [("return", "2027-spring")]),
+        # After a past news verb, a month pushed into next year is when the news broke.
+        ("'Silo' Spinoff Coming in 2027",
+         "Apple renewed the drama in September; new episodes are expected next fall.",
+         [("premiere", "2027-fall")]),
     ],
 )  # fmt: skip
 def test_fact_rule(
@@ -272,6 +294,16 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("CBS Orders Legal Drama From the 'Tracker' Producers", []),
         ("From 'Silo' to 'Severance': Apple TV+'s Best", ["Silo", "Severance"]),
         ("'Tracker' Producers Tease the Season Finale", ["Tracker"]),
+        # A price story names shows as what the money buys.
+        ("Apple TV+ Raises Prices for 'Silo' and 'Severance' Fans", []),
+        ("'Silo' Raises the Stakes in Season 3", ["Silo"]),
+        # The show a new one is set after, and another show's breakout, are named in passing.
+        (
+            "'The Testaments' Trailer: The Drama Set 15 Years After 'The Handmaid's Tale'",
+            ["The Testaments"],
+        ),
+        ("'Severance' Casts 'Silo' Breakout", ["Severance"]),
+        ("'Silo' Casts a Breakout Star", ["Silo"]),
     ],
 )
 def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) -> None:
