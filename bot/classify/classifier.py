@@ -55,6 +55,8 @@ _HEDGES = frozenset(
 _NEGATIONS = frozenset("no not never t longer".split())
 # Someone saying so, which makes "would return" reported news rather than talk.
 _REPORTING = ANNOUNCED | {"says", "confirms", "announces", "reveals"}
+# A running season's pause, which the season returns from.
+_BREAKS = frozenset("break hiatus midseason".split())
 # Past news verbs, whose "in September" is when the news broke ("renewed it in September").
 _NEWS_VERBS = ANNOUNCED | {"renewed", "ordered", "canceled", "cancelled", "greenlit"}
 _FUTURE = frozenset("will would to".split())
@@ -121,6 +123,8 @@ _EPISODIC = frozenset(
 )
 _EPISODE_WORDS = frozenset({"episode", "episodes"})
 _NEXT_EPISODE = frozenset({("new", "episode"), ("next", "episode"), ("latest", "episode")})
+# After "Survivor 51", words that make the number a season.
+_OF_A_SEASON = frozenset("cast trailer teaser winner recap castaways".split())
 _EVENT_WORDS = frozenset(p for phrases in EVENTS.values() for p in phrases if " " not in p)
 
 
@@ -322,8 +326,8 @@ def _release_beside(
     published: date,
 ) -> list[Fact]:
     """A renewal story that also dates the season before the renewed one: "Netflix
-    Renews X for Season 4. Season 3 debuts next year." Only a sentence naming another
-    season, a release word and a date counts."""
+    Renews X for Season 4. Season 3 debuts next year." Only a sentence with a release word
+    and a date that names another season, or a return from a break, counts."""
     usable = _usable_dates(text, clues, published)
     for _, found in clues.events:
         if found.label not in ("premiere", "return", "finale"):
@@ -331,10 +335,16 @@ def _release_beside(
         first, last = text.sentence_of(found.first)
         written = season_number(text, first, last)
         dates = [(d, token) for d, token, _ in usable if first <= token <= last]
-        if written is None or written[0] in (None, renewed) or not dates:
+        if not dates:
             continue
+        if written is None and found.label == "return" and _from_a_break(text, first, last):
+            season = None  # "returns from its winter break Feb. 4": the running season
+        elif written is None or written[0] in (None, renewed):
+            continue
+        else:
+            season = written[0]
         day, token = min(dates, key=lambda d: _rank(d[0]))
-        return [_dated_fact(text, show, written[0], found.label, day, platform, token)]
+        return [_dated_fact(text, show, season, found.label, day, platform, token)]
     return []
 
 
@@ -350,7 +360,7 @@ def _other_end_beside(
     """A release and the finale, or a finale and the return, dated in one story: "The next
     three episodes drop on Christmas Day, with the finale following on New Year's Eve",
     "closes out 2026 on Dec. 9, before returning Jan. 6". The other end's day is the first
-    day written within a few words after its word."""
+    day written within a few words after its word, or one named as the finale before it."""
     wanted = ("return",) if released[0] == "finale" else ("finale",)
     usable = _usable_dates(text, clues, published)
     for _, found in clues.events:
@@ -360,7 +370,11 @@ def _other_end_beside(
         after = [
             (day, token)
             for day, token, _ in usable
-            if 0 < token - found.last <= 4 and text.tokens[token].sentence == sentence
+            if text.tokens[token].sentence == sentence
+            and (
+                0 < token - found.last <= 4
+                or (0 < found.first - token <= 4 and _named_finale(text, clues, token))
+            )  # "through the May 20 series finale"
         ]
         if not after or after[0][0].precision != Precision.DAY or after[0][0] == released[1]:
             continue
@@ -665,7 +679,7 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "Trailer for X Season 3 Drops Tomorrow": the trailer is what drops
     if text.in_question(event.first):
         return False  # "Is 'Severance' Renewed for Season 4?" states nothing
-    if set(before[-2:]) & _HEDGES:
+    if _hedged(text, event.first):
         return False  # "could return in 2027": talk, not news
     if before[-1:] == ["would"] and not _reported(text, event.first):
         return False  # "Star Would Return for Season 3"; "said it would return" is news
@@ -718,10 +732,25 @@ def _persons(text: Text, event: Found, named: set[int]) -> bool:
     return token.capitalised(text.raw) and text.raw[token.end : token.end + 1] in ("'", "’")
 
 
+def _hedged(text: Text, token: int) -> bool:
+    """A hedge in the two words before `token` ("could return"); "May" before a day is the
+    month ("through the May 20 finale")."""
+    words = text.words
+    return any(
+        words[i] in _HEDGES and not (words[i] == "may" and words[i + 1].isdigit())
+        for i in range(max(0, token - 2), token)
+    )
+
+
 def _reported(text: Text, token: int) -> bool:
     """Someone said so earlier in the sentence ("Netflix said the show would return")."""
     first, _ = text.sentence_of(token)
     return not _REPORTING.isdisjoint(text.words[first:token])
+
+
+def _from_a_break(text: Text, first: int, last: int) -> bool:
+    """The sentence speaks of a break in a running season ("from its winter break")."""
+    return not _BREAKS.isdisjoint(text.words[first : last + 1])
 
 
 def _of_the_year(text: Text, position: int) -> bool:
@@ -788,10 +817,13 @@ def _date(
 
 
 def _named_release(text: Text, mention: DateMention) -> str | None:
-    """The release a date is written as the name of: "the Feb. 4 finale"."""
+    """The release a date is written as the name of: "the Feb. 4 finale", "the May 20 series
+    finale"."""
     after = text.token_at(mention.end)
-    word = text.tokens[after].word if after < len(text.tokens) else None
-    return word if word in _RELEASE_NOUNS else None
+    words = text.words[after : after + 2]
+    if words[:1] in (["series"], ["season"]):
+        words = words[1:]
+    return words[0] if words and words[0] in _RELEASE_NOUNS else None
 
 
 def _named_finale(text: Text, clues: _Clues, token: int | None) -> bool:
@@ -892,7 +924,23 @@ def _parts(text: Text, clues: _Clues, published: date) -> list[tuple[int, Releas
             part = 1
         if part is not None:
             found.setdefault(part, when)
+    if len(found) < 2:
+        found = _two_parts(text, clues, published)
     return sorted(found.items()) if len(found) > 1 else []
+
+
+def _two_parts(text: Text, clues: _Clues, published: date) -> dict[int, ReleaseDate]:
+    """ "in two parts, on Feb. 26 and April 2": a sentence saying so with exactly two days,
+    the parts in the order written."""
+    days: dict[int, list[ReleaseDate]] = {}
+    for when, token, _ in _usable_dates(text, clues, published):
+        if when.precision == Precision.DAY:
+            days.setdefault(text.tokens[token].sentence, []).append(when)
+    for sentence, found in days.items():
+        words = [t.word for t in text.tokens if t.sentence == sentence]
+        if ("two", "parts") in pairwise(words) and len(found) == 2:
+            return {1: found[0], 2: found[1]}
+    return {}
 
 
 def _library(text: Text, token: int) -> bool:
@@ -1050,8 +1098,8 @@ def _season(text: Text, mentions: list[Mention], clues: _Clues, others: set[int]
     for mention in mentions:
         following = [t.word for t in text.tokens[mention.last + 1 : mention.last + 3]]
         numbered = bool(following) and following[0].isdigit() and len(following[0]) < 4
-        if numbered and (following[1:] and following[1] in _EVENT_WORDS):
-            return int(following[0])
+        if numbered and (following[1:] and following[1] in _EVENT_WORDS | _OF_A_SEASON):
+            return int(following[0])  # "Survivor 50 finale", "Survivor 51 cast"
         if numbered and quoted(text, mention.first, mention.last + 1):
             return int(following[0])  # "'Survivor 50'", "'Stranger Things 5'"
     windows = [(m.last + 1, m.last + 6, m.last) for m in mentions]

@@ -30,7 +30,8 @@ _PASSING_BEFORE = (
     ("thanks", "to"), ("home", "of"), ("home", "to"), ("hits", "including"),
     ("hits", "such", "as"), ("series", "on"), ("series", "about"), ("documentary", "on"),
     ("documentary", "about"), ("docuseries", "on"), ("docuseries", "about"), ("credited",),
-    ("credits",), ("years", "after"), ("decades", "after"), ("set", "after"),
+    ("credits",), ("years", "after"), ("decades", "after"), ("set", "after"), ("pointed", "to"),
+    ("points", "to"), ("cited",), ("citing",),
 )  # fmt: skip
 # By the word just before the name, so a mention checks only the phrases that can fit.
 _PASSING_BY_LAST: dict[str, list[tuple[str, ...]]] = {}

@@ -207,6 +207,20 @@ def classifier() -> Classifier:
         ("'Silo' Boss Teases Rebecca Ferguson's Return in the Spring", "", []),
         ("'Silo' Boss Teases Tim Robbins' Return in the Spring", "", []),
         ("'Silo' Boss Teases the Drama's Return in the Spring", "", [("return", "2027-spring")]),
+        # "May" before a day is the month, and "the May 20 series finale" dates the finale.
+        ("'Silo' Season 3 Premieres Dec. 4",
+         "New episodes arrive weekly through the May 20 series finale.",
+         [("premiere", "2026-12-04"), ("finale", "2027-05-20")]),
+        ("'Silo' Season 3 News", "The drama may return May 20.", []),
+        # A season released "in two parts" on two days.
+        ("'Silo' Final Season Date Set",
+         "Apple will release the season in two parts, on Feb. 26 and April 2.",
+         [("premiere", "2027-02-26"), ("return", "2027-04-02")]),
+        # A renewal story's return from a break is the running season's.
+        ("'Silo' Renewed for Season 4",
+         "The drama, which returns from its winter break Feb. 4, is Apple's most-watched.",
+         [("renewal", None), ("return", "2027-02-04")]),
+        ("'Silo' Renewed for Season 4", "The drama returns Feb. 4.", [("renewal", None)]),
         # After a past news verb, a month pushed into next year is when the news broke.
         ("'Silo' Spinoff Coming in 2027",
          "Apple renewed the drama in September; new episodes are expected next fall.",
@@ -294,6 +308,8 @@ def test_about_rule(classifier: Classifier, title: str, about: list[str]) -> Non
         ("CBS Orders Legal Drama From the 'Tracker' Producers", []),
         ("From 'Silo' to 'Severance': Apple TV+'s Best", ["Silo", "Severance"]),
         ("'Tracker' Producers Tease the Season Finale", ["Tracker"]),
+        # Shows executives point to are named in passing.
+        ("Netflix Stock Rises as Executives Pointed to 'Wednesday' and 'Squid Game'", []),
         # A price story names shows as what the money buys.
         ("Apple TV+ Raises Prices for 'Silo' and 'Severance' Fans", []),
         ("'Silo' Raises the Stakes in Season 3", ["Silo"]),
@@ -334,6 +350,8 @@ def test_named_in_passing(classifier: Classifier, title: str, about: list[str]) 
         ("When Does 'Silo' Season 3 Come Out?", "Apple TV+ says the drama returns Friday.", 3),
         # A number inside the show's quoted name is its season.
         ("'Survivor 50' Cast Revealed", "The season premieres Feb. 24.", 50),
+        # ... and so is an unquoted one followed by a word of a season.
+        ("Survivor 51 cast: Meet the castaways", "The season premieres Feb. 24.", 51),
     ],
 )
 def test_season_of_a_last_season(
