@@ -189,7 +189,11 @@ class Classifier:
         named.update(i for p in platforms for i in range(p.first, p.last + 1))
         for found in find_phrases(text, _EVENT_INDEX):
             event = _read_event(text, found)
-            if event is None or _person_returns(text, event, named) or _persons(text, event, named):
+            if (
+                event is None
+                or _person_returns(text, event, named)
+                or _persons_release(text, event, named)
+            ):
                 refused.update(range(found.last + 1, found.last + 4))
             else:
                 events.append(event)
@@ -663,9 +667,7 @@ def _stands(text: Text, event: Found) -> bool:
         return False  # "Production Delayed Until Spring", "Production on X resumes in May"
     if phrase in ("sets", "returning") and after[:1] and after[0] in _NOT_RELEASED:
         return False  # "Sets Host", "Returning Players"
-    if phrase == "sets" and {"episode", "episodes"} & set(
-        text.words[event.last + 1 : event.last + 5]
-    ):
+    if phrase == "sets" and _EPISODE_WORDS & set(text.words[event.last + 1 : event.last + 5]):
         return False  # "Sets Season 5 Holiday Episode": one episode, not a season
     if event.label == "finale" and _of_the_year(text, event.last + 1):
         return False  # "the last episode of 2026" ends a year, not a season
@@ -716,7 +718,7 @@ def _person_returns(text: Text, event: Found, named: set[int]) -> bool:
     return all(text.tokens[i].capitalised(text.raw) and i not in named for i in subject)
 
 
-def _persons(text: Text, event: Found, named: set[int]) -> bool:
+def _persons_release(text: Text, event: Found, named: set[int]) -> bool:
     """ "Teases Jensen Ackles' Return", "Kathy Bates's Return": the release word belongs to a
     capitalised name that is no show, platform or word for the show ("The Drama's Return")."""
     if event.label not in DATED_EVENTS:
@@ -726,7 +728,7 @@ def _persons(text: Text, event: Found, named: set[int]) -> bool:
         owner -= 1  # "Bates's": the "s" after the apostrophe
     elif owner < 0 or not text.words[owner].endswith("s"):
         return False  # a quote closing after "'Blood of My Blood'" is no possessive
-    if owner < 0 or owner in named or text.words[owner] in _SHOW_NOUNS:
+    if owner in named or text.words[owner] in _SHOW_NOUNS:
         return False
     token = text.tokens[owner]
     return token.capitalised(text.raw) and text.raw[token.end : token.end + 1] in ("'", "’")
@@ -1164,12 +1166,12 @@ def _platform(
 def _first_listed(text: Text, platforms: list[Found], chosen: Found) -> str:
     """The first of the platforms listed with `chosen` ("airs on BBC One and Disney+"): a
     list names the home service first."""
-    starts = {p.last: p for p in platforms}
+    by_last_word = {p.last: p for p in platforms}
     while True:
         gap = chosen.first - 1
         if text.words[gap : gap + 1] in (["and"], ["or"]):
             gap -= 1
-        earlier = starts.get(gap)
-        if earlier is None or earlier is chosen:
+        earlier = by_last_word.get(gap)
+        if earlier is None:
             return chosen.label
         chosen = earlier
