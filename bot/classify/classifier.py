@@ -128,6 +128,10 @@ _OF_A_SEASON = frozenset("cast trailer teaser winner recap castaways".split())
 _EVENT_WORDS = frozenset(p for phrases in EVENTS.values() for p in phrases if " " not in p)
 
 
+# A show's dates that can be a release: (date, its first token, the three words before it).
+_Usable = list[tuple[ReleaseDate, int, list[str]]]
+
+
 @dataclass(frozen=True)
 class Fact:
     show: Show
@@ -175,7 +179,7 @@ class Classifier:
             return Classification()
         text = Text.of(title, summary)
         mentions = self.catalogue.mentions(text)
-        if not mentions or _shopping(text):
+        if not mentions or _money_story(text):
             return Classification()
         platforms = _platforms(text)
         dates = [(d, text.token_at(d.start)) for d in find_dates(text.raw, published)]
@@ -247,9 +251,10 @@ class Classifier:
         published: date,
     ) -> list[Fact]:
         own = [m for m in mentions if m.show.title == show.title]
+        usable = _usable_dates(text, clues, published)
         explainer = _explainer(text)
         event = _event(clues, in_title=True) or _event(clues, in_title=False, explainer=explainer)
-        when, date_token = _date(text, clues, event, published)
+        when, date_token = _date(text, event, usable)
         if event in ("premiere", "return") and _named_finale(text, clues, date_token):
             event = "finale"  # "Premiere Review ... weekly through the Feb. 4 finale"
         later = _event(clues, in_title=False, explainer=explainer)
@@ -283,7 +288,7 @@ class Classifier:
             if not any(found.label == "finale" for _, found in clues.events):
                 return []
             event = "finale"
-            when, date_token = _date(text, clues, event, published)
+            when, date_token = _date(text, event, usable)
         if event == "return" and _weekly_airing(text, clues, date_token):
             return []  # "returns this Sunday ... in the new episode": next week's episode
         if event == "date_change" and (
@@ -305,7 +310,7 @@ class Classifier:
             if season is None and not others:
                 season = _last_season(text)
         platform = _platform(text, clues, platforms, date_token)
-        parts = _parts(text, clues, published) if event in ("premiere", "return") else []
+        parts = _parts(text, usable) if event in ("premiere", "return") else []
         releases = [("premiere" if n == 1 else "return", d) for n, d in parts] or [
             (event, when or ReleaseDate.tba())
         ]
@@ -314,10 +319,10 @@ class Classifier:
             for kind, day in releases
         ]
         if event == "renewal" and season is not None:
-            facts += _release_beside(text, show, clues, season, platform, published)
+            facts += _release_beside(text, show, clues, season, platform, usable)
         if event in ("premiere", "return", "finale") and when is not None:
             ends = (event, when)
-            facts += _other_end_beside(text, show, clues, season, platform, published, ends)
+            facts += _other_end_beside(text, show, clues, season, platform, usable, ends)
         return facts
 
 
@@ -327,12 +332,11 @@ def _release_beside(
     clues: _Clues,
     renewed: int,
     platform: str | None,
-    published: date,
+    usable: _Usable,
 ) -> list[Fact]:
     """A renewal story that also dates the season before the renewed one: "Netflix
     Renews X for Season 4. Season 3 debuts next year." Only a sentence with a release word
     and a date that names another season, or a return from a break, counts."""
-    usable = _usable_dates(text, clues, published)
     for _, found in clues.events:
         if found.label not in ("premiere", "return", "finale"):
             continue
@@ -358,7 +362,7 @@ def _other_end_beside(
     clues: _Clues,
     season: int | None,
     platform: str | None,
-    published: date,
+    usable: _Usable,
     released: tuple[str, ReleaseDate],
 ) -> list[Fact]:
     """A release and the finale, or a finale and the return, dated in one story: "The next
@@ -366,7 +370,6 @@ def _other_end_beside(
     "closes out 2026 on Dec. 9, before returning Jan. 6". The other end's day is the first
     day written within a few words after its word, or one named as the finale before it."""
     wanted = ("return",) if released[0] == "finale" else ("finale",)
-    usable = _usable_dates(text, clues, published)
     for _, found in clues.events:
         if found.label not in wanted:
             continue
@@ -697,7 +700,7 @@ def _stands(text: Text, event: Found) -> bool:
     return any(w in seasons and after[i + 1 : i + 2] != ["finale"] for i, w in enumerate(after[:4]))
 
 
-def _shopping(text: Text) -> bool:
+def _money_story(text: Text) -> bool:
     """A deals or price story ("Black Friday Streaming Deals: Get Hulu for $1.99", "Apple TV+
     Raises Price to $12.99") names shows only as what the money buys."""
     title = text.words[: text.title_end]
@@ -801,12 +804,10 @@ def _source_of(text: Text, mention: Mention, mentions: list[Mention]) -> bool:
     return any(other.show.title != mention.show.title for other in mentions)
 
 
-def _date(
-    text: Text, clues: _Clues, event: str | None, published: date
-) -> tuple[ReleaseDate | None, int | None]:
+def _date(text: Text, event: str | None, usable: _Usable) -> tuple[ReleaseDate | None, int | None]:
     """The release date: the most precise one, title first; for a date change the one the
     release moves to ("moves from Jan. 5 to Jan. 12"). Past dates are no release."""
-    usable = _left_behind_dropped(text, _usable_dates(text, clues, published))
+    usable = _left_behind_dropped(text, usable)
     if not usable:
         return None, None
     if event == "date_change":
@@ -833,9 +834,7 @@ def _named_finale(text: Text, clues: _Clues, token: int | None) -> bool:
     return any(t == token and _named_release(text, d) == "finale" for _, d, t in clues.dates)
 
 
-def _left_behind_dropped(
-    text: Text, usable: list[tuple[ReleaseDate, int, list[str]]]
-) -> list[tuple[ReleaseDate, int, list[str]]]:
+def _left_behind_dropped(text: Text, usable: _Usable) -> _Usable:
     """Drops a date written after "from" when a later date follows in its sentence: "moves
     from spring to summer", "pulled from spring, now eyes summer 2027". Alone, "from
     Saturday" is when the release starts, as British stories write it."""
@@ -853,7 +852,7 @@ def _left_behind_dropped(
     return [u for u in usable if not left_behind(u[1], u[2])]
 
 
-def _refined(when: ReleaseDate, usable: list[tuple[ReleaseDate, int, list[str]]]) -> ReleaseDate:
+def _refined(when: ReleaseDate, usable: _Usable) -> ReleaseDate:
     """A more precise date inside `when` ("delayed until 2027 ... next spring")."""
     window = when.window()
     if window is None:
@@ -865,9 +864,7 @@ def _refined(when: ReleaseDate, usable: list[tuple[ReleaseDate, int, list[str]]]
     return min(inside, key=_rank) if inside else when
 
 
-def _usable_dates(
-    text: Text, clues: _Clues, published: date
-) -> list[tuple[ReleaseDate, int, list[str]]]:
+def _usable_dates(text: Text, clues: _Clues, published: date) -> _Usable:
     """The show's dates that can be a release: (date, token, the three words before it)."""
     usable = []
     for _, mention, token in sorted(clues.dates, key=lambda d: (not d[0], d[2])):
@@ -907,11 +904,11 @@ def _news_month(text: Text, token: int) -> bool:
     return bool(verbs) and _FUTURE.isdisjoint(before[verbs[-1] :])
 
 
-def _parts(text: Text, clues: _Clues, published: date) -> list[tuple[int, ReleaseDate]]:
+def _parts(text: Text, usable: _Usable) -> list[tuple[int, ReleaseDate]]:
     """A season released in parts, each with its day: "part 1 arrives Aug. 20, part 2 on
     Sept. 10", "Part 2 arrives July 9 ... the first four episodes on June 11"."""
     found: dict[int, ReleaseDate] = {}
-    for when, token, _ in _usable_dates(text, clues, published):
+    for when, token, _ in usable:
         if when.precision != Precision.DAY:
             continue
         # The nearest part named before the day in its sentence ("Part 1 of the drama's
@@ -927,15 +924,15 @@ def _parts(text: Text, clues: _Clues, published: date) -> list[tuple[int, Releas
         if part is not None:
             found.setdefault(part, when)
     if len(found) < 2:
-        found = _two_parts(text, clues, published)
+        found = _two_parts(text, usable)
     return sorted(found.items()) if len(found) > 1 else []
 
 
-def _two_parts(text: Text, clues: _Clues, published: date) -> dict[int, ReleaseDate]:
+def _two_parts(text: Text, usable: _Usable) -> dict[int, ReleaseDate]:
     """ "in two parts, on Feb. 26 and April 2": a sentence saying so with exactly two days,
     the parts in the order written."""
     days: dict[int, list[ReleaseDate]] = {}
-    for when, token, _ in _usable_dates(text, clues, published):
+    for when, token, _ in usable:
         if when.precision == Precision.DAY:
             days.setdefault(text.tokens[token].sentence, []).append(when)
     for sentence, found in days.items():

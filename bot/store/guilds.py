@@ -41,7 +41,11 @@ class GuildSettingsRepo:
 
         slots = {TimedSlot(defaults.timezone, defaults.countdown_hour)}
         for row in rows.values():
-            slots.add(TimedSlot(zone(row.guild_id), row.countdown_time or defaults.countdown_hour))
+            slots.add(
+                TimedSlot(
+                    row.timezone or defaults.timezone, row.countdown_time or defaults.countdown_hour
+                )
+            )
         for digest in self.session.exec(select(Digest)).all():
             slots.add(TimedSlot(zone(digest.guild_id), digest.at, digest.weekday))
         return slots
