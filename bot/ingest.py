@@ -5,11 +5,10 @@ transaction per batch, so a crash neither loses a post nor makes one twice."""
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.classify.catalogue import Catalogue, Show
-from bot.classify.classifier import Classification, Classifier
 from bot.domain.calendar import Change
 from bot.domain.release import AlertMode
 from bot.notify.plan import (
@@ -29,6 +28,9 @@ from bot.store.shows import CATALOGUE_EMPTY, ShowRepo
 from bot.store.sources import SourceRepo
 from bot.store.stories import StoryRepo
 from bot.store.tables import Story
+
+if TYPE_CHECKING:
+    from bot.classify.classifier import Classification
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -57,6 +59,10 @@ def classify_new_stories(store: Store, now: datetime) -> IngestReport:
             return report  # runs after every poll: skip building the matcher when idle
         rows = ShowRepo(session).catalogue()
         sources = {s.id: s.name for s in SourceRepo(session).all()}
+    # Imported only now: a `poll --once` with nothing to read never loads the classifier.
+    from bot.classify.catalogue import Catalogue, Show
+    from bot.classify.classifier import Classifier
+
     ids = {show.title: show.id or 0 for show, _ in rows}
     classifier = Classifier(
         Catalogue.build(Show(s.title, tuple(aliases), s.year, s.network) for s, aliases in rows)
@@ -86,7 +92,7 @@ def classify_new_stories(store: Store, now: datetime) -> IngestReport:
 def _apply(
     session: Session,
     story: Story,
-    result: Classification,
+    result: "Classification",
     ids: dict[str, int],
     source: str,
     report: IngestReport,

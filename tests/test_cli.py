@@ -1,5 +1,6 @@
 """The command line as a person (or a script) uses it: real processes, real exit codes."""
 
+import gc
 import os
 import subprocess
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
+from bot.__main__ import main
 from bot.store.db import make_engine
 from bot.store.tables import SCHEMA_REVISION
 
@@ -107,3 +109,48 @@ def test_run_without_a_token_says_how_to_set_it(tmp_path: Path) -> None:
     result = _run("run", "--config", str(REPO / "feeds.yaml"), cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert "DISCORD_TOKEN" in result.stderr and "--console" in result.stderr
+
+
+_WATCH_A_POLL = """
+import gc, sys
+from bot.feeds import poll
+from bot.__main__ import cli
+
+real_cycle = poll.Poller.cycle
+
+async def cycle(self, **options):
+    print("collecting", gc.isenabled(), "frozen", gc.get_freeze_count() > 0)
+    return await real_cycle(self, **options)
+
+poll.Poller.cycle = cycle
+sys.argv = ["premiere-bot", "poll", "--once", "--config", sys.argv[1]]
+code = cli()
+print("loaded", [m for m in ("discord", "bot.classify.classifier") if m in sys.modules])
+sys.exit(code)
+"""
+
+
+def test_poll_collects_garbage_while_it_works_and_loads_only_what_it_needs(
+    tmp_path: Path,
+) -> None:
+    """`cli` holds the collector off during imports (see its docstring); a poll that left
+    it off would grow without bound in a long cycle, and one that loaded discord.py or,
+    with nothing to read, the classifier would start slower."""
+    config = tmp_path / "feeds.yaml"
+    config.write_text("sources: []\n")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    result = subprocess.run(
+        [sys.executable, "-c", _WATCH_A_POLL, str(config)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["collecting True frozen True", "loaded []"]
+
+
+def test_main_in_process_leaves_the_collector_alone(tmp_path: Path) -> None:
+    """Tests and embedders call `main` directly: only the `cli` process tunes the collector."""
+    config = tmp_path / "feeds.yaml"
+    config.write_text("sources: []\n")
+    frozen = gc.get_freeze_count()
+    assert main(["check", "--config", str(config)]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
