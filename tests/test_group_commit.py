@@ -39,3 +39,30 @@ async def test_a_failing_item_fails_alone() -> None:
     assert isinstance(outcomes[2], ValueError)
     with pytest.raises(ValueError, match="unlucky"):
         await commit.write(13)
+
+
+async def test_items_arriving_one_by_one_share_a_batch_while_more_are_coming() -> None:
+    """Parsed feeds come back a few milliseconds apart: without lingering, each would pay a
+    transaction of its own. Once nothing more is coming, the batch is written at once."""
+    recorder = Recorder()
+    coming = 6
+    commit = GroupCommit(recorder.write, linger=60, more_coming=lambda: coming > 0)
+
+    async def arrive(item: int) -> int:
+        nonlocal coming
+        await asyncio.sleep(0.002 * item)
+        coming -= 1
+        return await commit.write(item)
+
+    async with asyncio.timeout(30):  # a writer that waited out its linger would fail here
+        results = await asyncio.gather(*(arrive(i) for i in range(1, 7)))
+    assert results == [10, 20, 30, 40, 50, 60]
+    assert recorder.batches == [[1, 2, 3, 4, 5, 6]]
+
+
+async def test_without_more_coming_a_lone_item_is_written_at_once() -> None:
+    recorder = Recorder()
+    commit = GroupCommit(recorder.write, linger=60)
+    async with asyncio.timeout(30):
+        assert await commit.write(7) == 70
+    assert recorder.batches == [[7]]

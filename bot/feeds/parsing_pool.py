@@ -20,6 +20,7 @@ class ParsingPool:
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
+        self.busy = 0  # parses asked for and not yet answered
         self._pool: ProcessPoolExecutor | None = None
 
     async def parse(self, body: bytes, content_type: str | None, url: str) -> ParsedFeed:
@@ -32,11 +33,14 @@ class ParsingPool:
                 self.workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
             )
         loop = asyncio.get_running_loop()
+        self.busy += 1
         try:
             return await loop.run_in_executor(self._pool, _parse, body, content_type, url)
         except BrokenProcessPool:
             self.close()  # the next parse starts fresh workers
             raise ParserCrashed("a parser process died (out of memory?)") from None
+        finally:
+            self.busy -= 1
 
     def close(self) -> None:
         if self._pool is not None:
