@@ -32,6 +32,7 @@ def cli() -> int:
     collection, the last one at exit included, would walk them all again: about a fifth of
     a `poll --once` over 1,000 unchanged feeds. So collection waits until the command has
     imported (`_imports_done`), and what is alive then is frozen out of the collector's sight.
+    Commands that end soon after importing (check, status, db) never turn it back on.
     """
     gc.disable()
     try:
