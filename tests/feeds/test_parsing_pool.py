@@ -1,5 +1,6 @@
 """The parser workers never outlive the bot, however it dies."""
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -7,6 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from bot.feeds.entry import NotAFeed
+from bot.feeds.parsing_pool import ParsingPool
 from tests.feeds.conftest import fixture
 
 # A bot stand-in: starts the pool, parses once, says which workers it has, then waits.
@@ -49,3 +54,20 @@ def test_workers_exit_when_the_bot_is_killed() -> None:
         time.sleep(0.2)
     assert not any(alive(pid) for pid in workers)
     assert bot.stdout.read() == b""  # EOF: no orphan holds the bot's stdout open
+
+
+async def test_busy_counts_the_parses_in_flight() -> None:
+    """The poller's writes wait for the next parsed feed only while `busy` says one is coming:
+    a count that stayed up after a failed parse would hold every later write back."""
+    pool = ParsingPool(workers=1)
+    try:
+        good = asyncio.create_task(pool.parse(fixture("rss2.xml"), None, "http://x/"))
+        bad = asyncio.create_task(pool.parse(b"<html>not a feed</html>", None, "http://x/"))
+        await asyncio.sleep(0)
+        assert pool.busy == 2
+        assert (await good).entries
+        with pytest.raises(NotAFeed):
+            await bad
+        assert pool.busy == 0
+    finally:
+        pool.close()
