@@ -41,12 +41,18 @@ def cli() -> int:
         gc.freeze()  # what is left dies with the process: no full collection at exit
 
 
-def _imports_done() -> None:
-    """A command calls this once it has imported what it needs and is about to work. Does
-    nothing when the collector was never held off (main called in-process, as tests do)."""
-    if not gc.isenabled():
+def _imports_done(*, collect: bool = True) -> bool:
+    """A command calls this once it has imported what it needs and is about to work: what
+    is alive is frozen, and the collector turned on unless `collect` is False (the command
+    turns it on itself when it starts making garbage worth collecting). Returns whether
+    `cli` held the collector off; when it did not (main called in-process, as tests do),
+    does nothing."""
+    held_off = not gc.isenabled()
+    if held_off:
         gc.freeze()
-        gc.enable()
+        if collect:
+            gc.enable()
+    return held_off
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,7 +203,10 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
     from bot.ingest import classify_new_stories
     from bot.store.sync import apply_config
 
-    _imports_done()
+    # A fetch cycle over 1,000 feeds leaves only a few thousand objects in reference cycles,
+    # and collecting during it cost 0.02-0.03 s of a 0.75 s cycle. Classifying 15,000
+    # stories left 60,000 (12 MB), so the collector is turned on for that.
+    held_off = _imports_done(collect=False)
     if not args.once:
         print("poll runs one cycle: pass --once (`run` polls continuously)", file=sys.stderr)
         return EXIT_USAGE
@@ -219,6 +228,8 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
         with store.session() as session:
             apply_config(session, config, datetime.now(UTC))
         outcomes = asyncio.run(cycle())
+        if held_off:
+            gc.enable()
         classify_new_stories(store, datetime.now(UTC))
         for outcome in outcomes:
             if args.json:
