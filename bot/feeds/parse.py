@@ -29,7 +29,7 @@ def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     """Reads RSS 0.9x/1.0/2.0 or Atom. Raises NotAFeed when the body is no feed at all."""
     if b"&#" in body:
         body = _WIDE_REFS.sub(_mend_references, body)
-    headers = {"content-type": content_type} if content_type else {}
+    headers = {"content-type": _xml_charset_rule(content_type)} if content_type else {}
     try:
         # The HTML sanitiser and URI resolver are not needed for plain-text summaries and
         # cost about half of feedparser's time.
@@ -50,6 +50,20 @@ def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
             entries.append(entry)
     warning = f"ill-formed feed read anyway: {problem}" if parsed.get("bozo") and problem else None
     return ParsedFeed(entries, warning)
+
+
+def _xml_charset_rule(content_type: str) -> str:
+    """text/xml without a charset as RFC 7303 reads it: the byte-order mark or the XML
+    declaration decides. feedparser follows the older RFC 3023 and decodes it as US-ASCII,
+    which turns a UTF-16 feed of plain English into NULs and then "not well-formed"."""
+    media_type, _, parameters = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    xml = media_type == "text/xml" or (
+        media_type.startswith("text/") and media_type.endswith("+xml")
+    )
+    if xml and "charset" not in parameters.lower():
+        return "application/xml"
+    return content_type
 
 
 def _mend_references(match: re.Match[bytes]) -> bytes:

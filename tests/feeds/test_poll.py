@@ -118,6 +118,7 @@ async def test_edited_headline_is_the_same_story(
             ["Lupin saison 4 : la date de diffusion dévoilée"],
         ),
         ("cp1252_undeclared.xml", "text/xml", ["Pokémon Horizons – new season “soon”"]),
+        ("utf16_bom.xml", "text/xml", ["Call My Agent Season 2 Premieres March 3"]),
         ("entities.xml", "application/rss+xml", ["Law & Order’s 26th Season — Premiere Set"]),
         ("dup_guid.xml", "application/rss+xml", ["Reacher Season 4 Date", "Hacks Season 5"]),
         (
