@@ -170,13 +170,17 @@ class Cycle:
         return sum(1 for line in self.lines.values() if line["status"] == status)
 
 
+async def _bot(work: Path, *args: str, stdout: int) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS` on the battery's own SQLite database."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=work, stdout=stdout, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bot.db'}"},
+    )  # fmt: skip
+
+
 async def poll(name: str, work: Path) -> Cycle:
     started = time.perf_counter()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "poll", "--once", "--all", "--json",
-        cwd=work, env={**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bot.db'}"},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await _bot(work, "poll", "--once", "--all", "--json", stdout=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), timeout=600)
     lines = [json.loads(line) for line in out.decode().splitlines()]
     by_source = {str(line["source"]): line for line in lines}
@@ -205,12 +209,8 @@ async def run(files: list[Path]) -> int:
                 f"  - name: {n}\n    url: {u}\n" for n, u in zip(names, urls, strict=True)
             )
             (work / "feeds.yaml").write_text(f"sources:\n{listing}")
-            upgrade = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "db", "upgrade", cwd=work,
-                env={**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bot.db'}"},
-                stdout=asyncio.subprocess.DEVNULL,
-            )  # fmt: skip
-            await upgrade.wait()
+            upgrade = await _bot(work, "db", "upgrade", stdout=asyncio.subprocess.DEVNULL)
+            await upgrade.communicate()
             first = await poll("cycle 1", work)
             asked_before = len(battery.requests)
             second = await poll("cycle 2", work)
@@ -233,6 +233,8 @@ def report(files: list[Path], sources: list[str], battery: Battery, first: Cycle
             failures.append(f"{path}: stored {line.get('new')}, feedparser gives {expected}")
         if is_feed and line.get("status") == "error":
             failures.append(f"{path}: a feed to feedparser, an error here: {line.get('error')}")
+    if second.lines.get("fault etag", {}).get("status") != "not_modified":
+        failures.append(f"fault etag: {second.name} did not get a 304")
     again = [source for source, line in second.lines.items() if line["new"]]
     failures += [f"{second.name} stored again: {source}" for source in again]
     asked = [etag for path, etag in battery.requests[asked_before:] if path.startswith("/feed/")]
