@@ -133,7 +133,8 @@ def reference(body: bytes) -> tuple[bool, int]:
     format, or entries), and the entries a reader would want, counted once per identity,
     their markup read by Python's HTML parser. feedparser's sanitiser and URI resolver are
     off: they rewrite markup (`<!' <a>`, an HTML parser's bogus comment, comes out as the
-    text `<!'`)."""
+    text `<!'`). The count is written apart from bot/feeds/parse.py and bot/domain/markup.py
+    on purpose: a reference that called them could not catch their mistakes."""
     identities = set()
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     for entry in parsed.entries:

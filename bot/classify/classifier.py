@@ -931,13 +931,12 @@ def _parts(text: Text, usable: _Usable) -> list[tuple[int, ReleaseDate]]:
 def _two_parts(text: Text, usable: _Usable) -> dict[int, ReleaseDate]:
     """ "in two parts, on Feb. 26 and April 2": a sentence saying so with exactly two days,
     the parts in the order written."""
-    days: dict[int, list[ReleaseDate]] = {}
+    days: dict[tuple[int, int], list[ReleaseDate]] = {}
     for when, token, _ in usable:
         if when.precision == Precision.DAY:
-            days.setdefault(text.tokens[token].sentence, []).append(when)
-    for sentence, found in days.items():
-        words = [t.word for t in text.tokens if t.sentence == sentence]
-        if ("two", "parts") in pairwise(words) and len(found) == 2:
+            days.setdefault(text.sentence_of(token), []).append(when)
+    for (first, last), found in days.items():
+        if ("two", "parts") in pairwise(text.words[first : last + 1]) and len(found) == 2:
             return {1: found[0], 2: found[1]}
     return {}
 
