@@ -3,11 +3,14 @@ these types without importing feedparser (only the parsing workers need it)."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One feed item, ready to store. `key` is its identity within its source."""
+class Entry(NamedTuple):
+    """One feed item, ready to store. `key` is its identity within its source.
+
+    A named tuple: a cold cycle sends fifty thousand of these from the parsing workers,
+    and a tuple is made and pickled in half the time of a frozen dataclass."""
 
     key: str
     fingerprint: str

@@ -15,6 +15,7 @@ from bot.feeds.parse import canonical_link, parse_feed
             "HTTPS://News.Example/Story?utm_source=rss&id=7#comments",
             "https://news.example/Story?id=7",
         ),
+        ("HTTP://News.Example/Story#top", "http://news.example/Story"),  # no query
         ("  https://news.example/a\x00b  ", "https://news.example/ab"),
         ("https://news.example/a?fbclid=x&gclid=y", "https://news.example/a"),
         # No URL at all: kept as written rather than costing the feed its other entries.
