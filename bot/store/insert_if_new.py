@@ -55,7 +55,9 @@ def _plan(dialect: Dialect, table: Table, key: tuple[str, ...], columns: tuple[s
         str(compiled),
         tuple(columns.index(name) for name in names),
         None if compiled.positional else names,
-        tuple(table.c[name].type.bind_processor(dialect) for name in names),
+        # The type as this dialect implements it: a column type's own bind_processor skips the
+        # dialect's conversion (on SQLite, datetime to SQLAlchemy's text format).
+        tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names),
     )
 
 

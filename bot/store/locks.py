@@ -9,7 +9,6 @@ own locking covers single statements, not Alembic's run of several).
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from filelock import FileLock
 from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session
 
@@ -27,6 +26,8 @@ def exclusive(engine: Engine, key: int) -> Iterator[None]:
         if not database or database == ":memory:":
             yield  # a database no other process can see
             return
+        from filelock import FileLock  # here: `poll` imports this module and seldom migrates
+
         with FileLock(f"{database}.lock"):
             yield
         return
