@@ -263,7 +263,8 @@ def _day(
         year = published.year
         # A date more than six weeks behind the story is next year's ("Jan. 8" in November);
         # a nearer one is a recent past event ("the week of Oct. 13-19" on Oct. 21), left there.
-        if _valid(year, month, day) and date(year, month, day) < published - _RECENT_PAST:
+        # (Subtracting from `published` would underflow for a story dated in year 1.)
+        if _valid(year, month, day) and published - date(year, month, day) > _RECENT_PAST:
             year += 1
     if not _valid(year, month, day):
         return None
