@@ -1,14 +1,15 @@
 """Ingestion benchmark: `premiere-bot poll --once --all` against the `reader` library, both
 as whole processes, on one loopback server (bench/feed_server.py) in the same run.
 
-    .venv/bin/python bench/ingest.py [--feeds 200 1000] [--skip-reader]
+    .venv/bin/python bench/ingest.py [--feeds 200 1000] [--skip-reader] [--repeat 3]
 
 Prints, for each feed count and cycle (cold: all new; warm: all 304; changed: 10% of
 feeds have five new items), seconds, feeds/s, entries/s and the peak memory of the whole
 process tree, and the ratio reader/premiere-bot (higher is better for premiere-bot).
-Each side's database is made before the first timed cycle (reader: make_reader and
-add_feed; premiere-bot: `db upgrade`). feeds.yaml lists no shows, so the classifier has
-nothing to match.
+Each side runs its three cycles `--repeat` times, the sides taking turns; the table gives
+medians and the range of each round's own ratio. Each side's database is made afresh
+before its cold cycle (reader: make_reader and add_feed; premiere-bot: `db upgrade`).
+feeds.yaml lists no shows, so the classifier has nothing to match.
 Needs `pip install reader` for the baseline.
 """
 
@@ -23,8 +24,10 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -109,17 +112,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def cycles(name: str, port: int, run_cycle) -> dict[str, Run]:  # type: ignore[no-untyped-def]
+def cycles(port: int, run_cycle: Callable[[], Run]) -> dict[str, Run]:
+    """One side's three cycles, from a server put back to its first version."""
     control(port, "_reset")
     results = {"cold": run_cycle(), "warm": run_cycle()}
     control(port, "_bump?every=10")
     results["changed"] = run_cycle()
-    for cycle, run in results.items():
-        print(f"  {name:13} {cycle:8} {run.seconds:7.2f} s  peak {run.peak_mb:6.0f} MB", flush=True)
     return results
 
 
-def bench(count: int, with_reader: bool) -> None:
+def bench(count: int, with_reader: bool, repeat: int) -> None:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, str(HERE / "feed_server.py"), str(port), str(count)],
@@ -132,26 +134,44 @@ def bench(count: int, with_reader: bool) -> None:
             work = Path(tmp)
             sources = "".join(f"  - name: feed {i}\n    url: {u}\n" for i, u in enumerate(urls))
             (work / "feeds.yaml").write_text(f"sources:\n{sources}")
-            env = {
-                **os.environ,
-                "DATABASE_URL": f"sqlite:///{work / 'bot.db'}",
-                "LOG_LEVEL": "WARNING",
-            }
+            env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bot.db'}",
+                   "LOG_LEVEL": "WARNING"}  # fmt: skip
             ours_cmd = [sys.executable, "-m", "bot", "poll", "--once", "--all", "--json"]
-            print(f"{count} feeds x {ITEMS} items on 50 loopback hosts")
-            # Creating the schema is set-up, as creating reader's database is (below).
-            timed([sys.executable, "-m", "bot", "db", "upgrade"], env, work)
-            ours = cycles("premiere-bot", port, lambda: timed(ours_cmd, env, work))
-            _verify(ours, count)
-            if not with_reader:
-                _report(count, ours, None)
-                return
             reader_db = str(work / "reader.sqlite")
-            setup = [sys.executable, "-c", READER_SETUP, reader_db]
-            timed(setup, env, work, stdin="\n".join(urls))
-            cycle = [sys.executable, "-c", READER_CYCLE, reader_db]
-            theirs = cycles("reader", port, lambda: timed(cycle, env, work))
-            _report(count, ours, theirs)
+
+            def ours() -> dict[str, Run]:
+                # Creating the schema is set-up, as creating reader's database is (below).
+                for stale in work.glob("bot.db*"):
+                    stale.unlink()
+                timed([sys.executable, "-m", "bot", "db", "upgrade"], env, work)
+                runs = cycles(port, lambda: timed(ours_cmd, env, work))
+                _verify(runs, count)
+                return runs
+
+            def reader() -> dict[str, Run]:
+                for stale in work.glob("reader.sqlite*"):
+                    stale.unlink()
+                setup = [sys.executable, "-c", READER_SETUP, reader_db]
+                timed(setup, env, work, stdin="\n".join(urls))
+                cycle = [sys.executable, "-c", READER_CYCLE, reader_db]
+                return cycles(port, lambda: timed(cycle, env, work))
+
+            sides = {"premiere-bot": ours}
+            if with_reader:
+                sides["reader"] = reader
+            print(f"{count} feeds x {ITEMS} items on 50 loopback hosts")
+            rounds: list[dict[str, dict[str, Run]]] = []
+            for number in range(repeat):
+                # The machine's speed drifts within minutes: the sides take turns going first,
+                # and each round's ratio compares runs made a minute apart at most.
+                order = list(sides) if number % 2 == 0 else list(reversed(sides))
+                rounds.append({name: sides[name]() for name in order})
+                for name in sides:
+                    times = "  ".join(
+                        f"{cycle} {run.seconds:6.2f} s" for cycle, run in rounds[-1][name].items()
+                    )
+                    print(f"  round {number + 1}  {name:13} {times}", flush=True)
+            _report(count, rounds)
     finally:
         server.terminate()
         server.wait()
@@ -172,22 +192,30 @@ def _verify(runs: dict[str, Run], count: int) -> None:
             assert sum(line["new"] for line in lines) == len(range(0, count, 10)) * 5, cycle
 
 
-def _report(count: int, ours: dict[str, Run], theirs: dict[str, Run] | None) -> None:
+def _report(count: int, rounds: list[dict[str, dict[str, Run]]]) -> None:
+    """Medians over the rounds, and the range of the rounds' own ratios."""
     changed_feeds = len(range(0, count, 10))
     entries = {"cold": count * ITEMS, "warm": 0, "changed": changed_feeds * 5}
-    print(
-        "| feeds | cycle | premiere-bot s | feeds/s | new entries/s | peak MB "
-        "| reader s | reader peak MB | reader/premiere-bot |"
-    )
-    for cycle, run in ours.items():
+    with_reader = "reader" in rounds[0]
+    header = "| feeds | cycle | premiere-bot s | feeds/s | new entries/s | peak MB |"
+    if with_reader:
+        header += " reader s | reader peak MB | reader/premiere-bot | each round |"
+    print(header)
+    for cycle in entries:
+        ours = [r["premiere-bot"][cycle] for r in rounds]
+        seconds = median(run.seconds for run in ours)
+        peak = max(run.peak_mb for run in ours)
         row = (
-            f"| {count} | {cycle} | {run.seconds:.2f} | {count / run.seconds:.0f} | "
-            f"{entries[cycle] / run.seconds:.0f} | {run.peak_mb:.0f} |"
+            f"| {count} | {cycle} | {seconds:.2f} | {count / seconds:.0f} | "
+            f"{entries[cycle] / seconds:.0f} | {peak:.0f} |"
         )
-        if theirs:
-            other = theirs[cycle]
+        if with_reader:
+            theirs = [r["reader"][cycle] for r in rounds]
+            their_seconds = median(run.seconds for run in theirs)
+            each = [t.seconds / o.seconds for o, t in zip(ours, theirs, strict=True)]
             row += (
-                f" {other.seconds:.2f} | {other.peak_mb:.0f} | {other.seconds / run.seconds:.1f}x |"
+                f" {their_seconds:.2f} | {max(run.peak_mb for run in theirs):.0f} | "
+                f"{their_seconds / seconds:.1f}x | {min(each):.1f}-{max(each):.1f}x |"
             )
         print(row, flush=True)
 
@@ -198,13 +226,14 @@ def main() -> None:
     )
     parser.add_argument("--feeds", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--skip-reader", action="store_true", help="measure premiere-bot only")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of both sides (default 3)")
     args = parser.parse_args()
     # pip compiles what it installs, reader included, but an editable install leaves bot/ as
     # source; with PYTHONDONTWRITEBYTECODE set (as on this project's machines) every run
     # would compile it again. Both sides start from bytecode, as a wheel install would.
     compileall.compile_dir(HERE.parent / "bot", quiet=1)
     for count in args.feeds:
-        bench(count, with_reader=not args.skip_reader)
+        bench(count, with_reader=not args.skip_reader, repeat=args.repeat)
 
 
 if __name__ == "__main__":
