@@ -134,8 +134,11 @@ def bench(count: int, with_reader: bool, repeat: int) -> None:
             work = Path(tmp)
             sources = "".join(f"  - name: feed {i}\n    url: {u}\n" for i, u in enumerate(urls))
             (work / "feeds.yaml").write_text(f"sources:\n{sources}")
-            env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bot.db'}",
-                   "LOG_LEVEL": "WARNING"}  # fmt: skip
+            env = {
+                **os.environ,
+                "DATABASE_URL": f"sqlite:///{work / 'bot.db'}",
+                "LOG_LEVEL": "WARNING",
+            }
             ours_cmd = [sys.executable, "-m", "bot", "poll", "--once", "--all", "--json"]
             reader_db = str(work / "reader.sqlite")
 

@@ -10,7 +10,7 @@ class Entry(NamedTuple):
     """One feed item, ready to store. `key` is its identity within its source.
 
     A named tuple: a cold cycle sends fifty thousand of these from the parsing workers,
-    and a tuple is made and pickled in half the time of a frozen dataclass."""
+    and the main process unpickles a tuple in two thirds of a frozen dataclass's time."""
 
     key: str
     fingerprint: str
