@@ -31,7 +31,7 @@ from bot.store.db import Store
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import OutboxRepo, notice
 from bot.store.releases import ReleaseRepo
-from bot.store.sources import SourceRepo, SyncReport
+from bot.store.sources import PollTarget, SourceRepo, SyncReport
 from bot.store.stories import StoryRepo
 from bot.store.sync import apply_config
 from bot.store.tables import Source
@@ -179,7 +179,7 @@ class Service:
             log.info("upkeep aired=%d pruned_stories=%d", aired, pruned)
 
     async def _poll_source(self, source_id: int) -> datetime | None:
-        source = await asyncio.to_thread(self._enabled_source, source_id)
+        source = await asyncio.to_thread(self._poll_target, source_id)
         if source is None:
             return None
         await self.poller.poll(source)
@@ -192,6 +192,10 @@ class Service:
         if polled is not None:
             await asyncio.to_thread(self._report_broken, polled)
         return polled.next_poll_at if polled else None
+
+    def _poll_target(self, source_id: int) -> PollTarget | None:
+        with self.store.session() as session:
+            return SourceRepo(session).target(source_id)
 
     def _enabled_source(self, source_id: int) -> Source | None:
         with self.store.session() as session:

@@ -21,9 +21,8 @@ from bot.feeds.fetch import Fetched, Fetcher, FetchError, describe
 from bot.feeds.group_commit import GroupCommit
 from bot.feeds.parsing_pool import ParserCrashed, ParsingPool
 from bot.store.db import Store
-from bot.store.sources import SourceRepo
+from bot.store.sources import PollTarget, SourceRepo
 from bot.store.stories import StoryRepo
-from bot.store.tables import Source
 
 log = logging.getLogger(__name__)
 WRITE_LINGER = 0.03  # seconds; a parse takes about 10 ms, a transaction about 1 ms
@@ -80,7 +79,7 @@ class Poller:
         sources = await asyncio.to_thread(self._load, now, everything)
         return list(await asyncio.gather(*(self.poll(s) for s in _interleave_hosts(sources))))
 
-    async def poll(self, source: Source) -> PollOutcome:
+    async def poll(self, source: PollTarget) -> PollOutcome:
         started = time.perf_counter()
         status, http_status, new, error = "error", None, 0, None
         try:
@@ -110,7 +109,9 @@ class Poller:
                 source.name, source.url, status, http_status, new, elapsed, error)  # fmt: skip
         return PollOutcome(source.name, source.url, status, http_status, new, elapsed, error)
 
-    async def _read(self, source: Source, fetched: Fetched) -> tuple[str, list[Entry], str | None]:
+    async def _read(
+        self, source: PollTarget, fetched: Fetched
+    ) -> tuple[str, list[Entry], str | None]:
         if fetched.body is None:
             return "not_modified", [], source.body_hash
         body_hash = hashlib.sha256(fetched.body).hexdigest()
@@ -121,7 +122,9 @@ class Poller:
             log.warning("source=%s url=%s %s", source.name, source.url, parsed.warning)
         return "ok", parsed.entries, body_hash
 
-    def _success(self, source: Source, fetched: Fetched, body_hash: str | None) -> dict[str, Any]:
+    def _success(
+        self, source: PollTarget, fetched: Fetched, body_hash: str | None
+    ) -> dict[str, Any]:
         now = self.clock()
         interval = timedelta(seconds=source.interval_seconds)
         return {
@@ -137,7 +140,7 @@ class Poller:
             "next_poll_at": polling.after_success(now, interval, source.url, fetched.max_age),
         }
 
-    def _failure(self, source: Source, failure: Exception) -> dict[str, Any]:
+    def _failure(self, source: PollTarget, failure: Exception) -> dict[str, Any]:
         now = self.clock()
         failures = source.consecutive_failures + 1
         interval = timedelta(seconds=source.interval_seconds)
@@ -151,8 +154,9 @@ class Poller:
             "next_poll_at": polling.after_failure(now, interval, failures, retry_after),
         }
 
-    async def _write(self, source: Source, changes: dict[str, Any], entries: list[Entry]) -> int:
-        assert source.id is not None
+    async def _write(
+        self, source: PollTarget, changes: dict[str, Any], entries: list[Entry]
+    ) -> int:
         return await self._writes.write(_Write(source.id, changes, entries))
 
     def _store(self, writes: Sequence["_Write"]) -> list[int]:
@@ -165,17 +169,17 @@ class Poller:
                 counts.append(
                     stories.add_new(write.source_id, write.entries, seen_at, self.backlog_age)
                 )
-            sources.record([(write.source_id, write.changes) for write in writes])
+            sources.update([(write.source_id, write.changes) for write in writes])
         return counts
 
-    def _load(self, now: datetime, everything: bool) -> list[Source]:
+    def _load(self, now: datetime, everything: bool) -> list[PollTarget]:
         with self.store.session() as session:
             return SourceRepo(session).to_poll(now, everything=everything)
 
 
-def _interleave_hosts(sources: list[Source]) -> list[Source]:
+def _interleave_hosts(sources: list[PollTarget]) -> list[PollTarget]:
     """Orders sources round-robin by host, so the per-host limit never idles the others."""
-    by_host: dict[str, list[Source]] = {}
+    by_host: dict[str, list[PollTarget]] = {}
     for source in sources:
         by_host.setdefault(urlsplit(source.url).hostname or "", []).append(source)
     rounds = zip_longest(*by_host.values())

