@@ -34,15 +34,13 @@ class PollTarget(NamedTuple):
     next_poll_at: datetime | None
 
 
-_TARGETS = select_columns(*(_SOURCE.c[name] for name in PollTarget._fields))
+_TARGETS = select_columns(*_SOURCE.c[PollTarget._fields])
 # The columns feeds.yaml sets, read as plain rows for the same reason as PollTarget.
 _CONFIGURED = select_columns(
-    *(
-        _SOURCE.c[name]
-        for name in ("id", "url", "name", "interval_seconds", "enabled", "origin",
-                     "disabled_reason", "trusted")
-    )
-)  # fmt: skip
+    *_SOURCE.c[
+        "id", "url", "name", "interval_seconds", "enabled", "origin", "disabled_reason", "trusted"
+    ]
+)
 
 
 @dataclass

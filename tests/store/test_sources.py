@@ -1,12 +1,12 @@
 """feeds.yaml sources in the store: added, updated, renamed and retired without losing state."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 
 from bot.config import parse_config
 from bot.store.db import Store
-from bot.store.sources import REMOVED_FROM_CONFIG, SourceRepo
+from bot.store.sources import REMOVED_FROM_CONFIG, PollTarget, SourceRepo
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
@@ -93,3 +93,34 @@ def test_disabled_in_config(store: Store) -> None:
     with store.session() as session:
         decider = SourceRepo(session).by_name("Decider")
     assert decider is not None and not decider.enabled
+
+
+def test_what_a_poll_reads_of_due_and_enabled_sources(store: Store) -> None:
+    paused = "  - name: Paused\n    url: https://paused.example/\n    enabled: false\n"
+    _sync(store, _config(TWO + paused))
+    failing = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
+    with store.session() as session:
+        tvline, decider = (
+            SourceRepo(session).by_name("TVLine"),
+            SourceRepo(session).by_name("Decider"),
+        )
+        assert tvline is not None and decider is not None
+        tvline.etag, tvline.last_modified, tvline.body_hash = '"v1"', "Mon, 23 Nov 2026", "ab" * 32
+        tvline.consecutive_failures, tvline.failing_since, tvline.trusted = 2, failing, False
+        decider.next_poll_at = NOW + timedelta(minutes=5)
+        ids = {"TVLine": tvline.id, "Decider": decider.id}
+    with store.session() as session:
+        repo = SourceRepo(session)
+        due = repo.to_poll(NOW)
+        enabled = repo.to_poll(NOW, everything=True)
+        off = repo.by_name("Paused")
+        assert off is not None and off.id is not None
+        assert repo.target(off.id) is None  # disabled: nothing to poll
+        assert repo.target(ids["TVLine"] or 0) == due[0]
+    assert [t.name for t in due] == ["TVLine"]  # Decider is not due for five minutes
+    assert [t.name for t in enabled] == ["TVLine", "Decider"]
+    assert due[0] == PollTarget(
+        ids["TVLine"] or 0, "TVLine", "https://tvline.com/feed/", False, 900, '"v1"',
+        "Mon, 23 Nov 2026", "ab" * 32, 2, failing, NOW,
+    )  # fmt: skip
+    assert due[0].failing_since is not None and due[0].failing_since.tzinfo is not None
