@@ -169,7 +169,7 @@ class Poller:
                 counts.append(
                     stories.add_new(write.source_id, write.entries, seen_at, self.backlog_age)
                 )
-            sources.update([(write.source_id, write.changes) for write in writes])
+            sources.write_changes([(write.source_id, write.changes) for write in writes])
         return counts
 
     def _load(self, now: datetime, everything: bool) -> list[PollTarget]:

@@ -70,7 +70,7 @@ class SourceRepo:
             if holder is not None and holder["url"] != source.url and holder["url"] not in wanted:
                 holder["name"] = f"{holder['name']} (retired #{holder['id']})"
                 retired.append((holder["id"], {"name": holder["name"]}))
-        self.update(retired)
+        self.write_changes(retired)
 
         changes: list[tuple[int, dict[str, Any]]] = []
         for source in config.sources:
@@ -105,7 +105,7 @@ class SourceRepo:
                 retire = {"enabled": False, "disabled_reason": REMOVED_FROM_CONFIG}
                 changes.append((row["id"], retire))
                 report.disabled.append(row["name"])
-        self.update(changes)
+        self.write_changes(changes)
         self.session.flush()
         return report
 
@@ -127,7 +127,7 @@ class SourceRepo:
         row = self.session.execute(query).first()
         return None if row is None else PollTarget._make(row)
 
-    def update(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    def write_changes(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """Writes (source id, {column: value}) changes onto their rows, one executemany per
         shape of change."""
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
