@@ -5,11 +5,13 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import ConfigError, load_config, parse_config
 from bot.config.schema import parse_duration
+from bot.config.yaml_lines import load_with_lines
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -222,3 +224,27 @@ def test_durations_read_back_what_was_written(days: int, hours: int, minutes: in
     written = f"{days}d{hours}h{minutes}m"
     assert parse_duration(written) == timedelta(days=days, hours=hours, minutes=minutes)
     assert parse_duration(f"{days}d {hours}H") == timedelta(days=days, hours=hours)
+
+
+def test_yaml_values_are_what_pyyaml_makes_of_them() -> None:
+    """Strings are taken from the node without PyYAML's constructor; every tag still reads
+    as PyYAML reads it, quoted numbers and explicit tags included."""
+    text = dedent("""\
+        base: &base {interval: 15m, enabled: yes}
+        sources:
+          - name: "2024"
+            url: 'https://a.example/'
+            <<: *base
+          - name: !!str 42
+            count: 7
+            ratio: 0.5
+            empty: null
+            paused: off
+            when: 2026-11-25
+            tags: [plain, "quoted", 'single']
+    """)
+    data, lines = load_with_lines(text)
+    assert data == yaml.safe_load(text)
+    assert data["sources"][0]["name"] == "2024" and data["sources"][1]["name"] == "42"
+    assert data["sources"][1]["paused"] is False and data["sources"][0]["interval"] == "15m"
+    assert lines[("sources", 1, "name")] == 6

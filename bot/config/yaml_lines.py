@@ -63,7 +63,7 @@ def _build(loader: Any, node: yaml.Node, path: Path, lines: dict[Path, int]) -> 
 
 def _scalar(loader: Any, node: yaml.Node) -> Any:
     # A string's value is its text: constructing it through the loader, as every other tag
-    # is, was two thirds of the time a 1,000-source feeds.yaml took to read (every poll does).
+    # is, cost about 5 of the 21 ms a 1,000-source feeds.yaml took to read (every poll does).
     if node.tag == _STR and isinstance(node, yaml.ScalarNode):
         return node.value
     return loader.construct_object(node, deep=True)
