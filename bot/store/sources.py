@@ -62,7 +62,8 @@ class SourceRepo:
         report = SyncReport()
         existing = {row.url: row._asdict() for row in self.session.execute(_CONFIGURED)}
         wanted = {s.url for s in config.sources}
-        # Free the names of rows that are renamed or retired first: names are UNIQUE.
+        # A retired source whose name feeds.yaml gives to another URL keeps its row under a
+        # new name, so the name is free.
         by_name = {row["name"]: row for row in existing.values()}
         retired = []
         for source in config.sources:
@@ -70,9 +71,9 @@ class SourceRepo:
             if holder is not None and holder["url"] != source.url and holder["url"] not in wanted:
                 holder["name"] = f"{holder['name']} (retired #{holder['id']})"
                 retired.append((holder["id"], {"name": holder["name"]}))
-        self.write_changes(retired)
 
         changes: list[tuple[int, dict[str, Any]]] = []
+        added: list[Source] = []
         for source in config.sources:
             interval = int(config.interval_of(source).total_seconds())
             disabled = None if source.enabled else DISABLED_IN_CONFIG
@@ -80,7 +81,7 @@ class SourceRepo:
             if row is None:
                 new = Source(name=source.name, url=source.url, interval_seconds=interval)
                 new.disabled_reason, new.enabled, new.next_poll_at = disabled, source.enabled, now
-                self.session.add(new)
+                added.append(new)
                 report.added.append(source.name)
                 continue
             values = {
@@ -105,7 +106,15 @@ class SourceRepo:
                 retire = {"enabled": False, "disabled_reason": REMOVED_FROM_CONFIG}
                 changes.append((row["id"], retire))
                 report.disabled.append(row["name"])
+        # Names are UNIQUE, and checked row by row: a row renamed onto the name of another row
+        # that is itself being renamed (two sources swapping names) would collide with it. So
+        # renamed rows first pass through a placeholder no feeds.yaml name can equal (names
+        # are stripped of spaces).
+        renamed = [source_id for source_id, values in changes if "name" in values]
+        placeholders = [(source_id, {"name": f" renaming #{source_id}"}) for source_id in renamed]
+        self.write_changes(retired + placeholders)
         self.write_changes(changes)
+        self.session.add_all(added)  # after the renames, which may free the names they take
         self.session.flush()
         return report
 

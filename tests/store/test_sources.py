@@ -88,6 +88,35 @@ def test_name_of_a_retired_source_can_be_reused_for_a_new_url(store: Store) -> N
     assert "TVLine" in names and len(names) == 3
 
 
+def test_sources_may_swap_and_rotate_names(store: Store) -> None:
+    three = TWO + "  - name: Deadline\n    url: https://deadline.com/feed/\n"
+    _sync(store, _config(three))
+    with store.session() as session:
+        tvline = SourceRepo(session).by_name("TVLine")
+        assert tvline is not None
+        tvline.etag = '"tvline"'
+    # Names are UNIQUE: renaming one row onto a name another row is about to give up must
+    # not trip the constraint, whichever row the database updates first.
+    swapped = three.replace("TVLine", "@").replace("name: Decider", "name: TVLine")
+    swapped = swapped.replace("@", "Decider")
+    report = _sync(store, _config(swapped))
+    assert sorted(report.updated) == ["Decider", "TVLine"]
+    rotated = (
+        three.replace("TVLine", "@")
+        .replace("name: Deadline", "name: TVLine")
+        .replace("name: Decider", "name: Deadline")
+        .replace("@", "Decider")
+    )
+    _sync(store, _config(rotated))
+    with store.session() as session:
+        names = {s.url: (s.name, s.etag, s.enabled) for s in SourceRepo(session).all()}
+    assert names == {
+        "https://tvline.com/feed/": ("Decider", '"tvline"', True),  # state follows the URL
+        "https://decider.com/feed/": ("Deadline", None, True),
+        "https://deadline.com/feed/": ("TVLine", None, True),
+    }
+
+
 def test_disabled_in_config(store: Store) -> None:
     _sync(store, _config(TWO + "    enabled: false\n"))
     with store.session() as session:
