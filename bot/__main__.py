@@ -179,6 +179,29 @@ def _config_and_store(
     return (config, store) if config is not None and store is not None else None
 
 
+def _with_store(
+    args: argparse.Namespace,
+    settings: "Settings",
+    work: "Callable[[FeedsConfig, Store], int]",
+) -> int:
+    """Runs a command's `work` on the validated feeds.yaml and the open database, and closes
+    it. A database that fails midway (a table missing, locked past the busy timeout) is
+    reported as one that cannot be opened is: one line, exit 1, no traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    ready = _config_and_store(args, settings)
+    if ready is None:
+        return EXIT_INVALID
+    config, store = ready
+    try:
+        return work(config, store)
+    except SQLAlchemyError as error:
+        _say_unusable(error)
+        return EXIT_INVALID
+    finally:
+        store.close()
+
+
 def _open_store(settings: "Settings") -> "Store | None":
     """The database, created and migrated if need be, or None after saying why it is unusable."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -188,7 +211,7 @@ def _open_store(settings: "Settings") -> "Store | None":
     try:
         return Store.open(settings.database_url)
     except SQLAlchemyError as error:
-        print(f"database unusable: {_first_line(error)}", file=sys.stderr)
+        _say_unusable(error)
         return None
 
 
@@ -210,12 +233,8 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
     if not args.once:
         print("poll runs one cycle: pass --once (`run` polls continuously)", file=sys.stderr)
         return EXIT_USAGE
-    ready = _config_and_store(args, settings)
-    if ready is None:
-        return EXIT_INVALID
-    config, store = ready
 
-    async def cycle() -> "list[PollOutcome]":
+    async def cycle(config: "FeedsConfig", store: "Store") -> "list[PollOutcome]":
         parsers = ParsingPool()
         try:
             async with Fetcher.open() as fetcher:
@@ -224,10 +243,10 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
         finally:
             parsers.close()
 
-    try:
+    def work(config: "FeedsConfig", store: "Store") -> int:
         with store.session() as session:
             apply_config(session, config, datetime.now(UTC))
-        outcomes = asyncio.run(cycle())
+        outcomes = asyncio.run(cycle(config, store))
         if held_off:
             gc.enable()
         classify_new_stories(store, datetime.now(UTC))
@@ -239,9 +258,9 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
                 http = outcome.http_status or "-"
                 print(f"{outcome.source}: {outcome.status} http={http} {detail} "
                       f"({outcome.elapsed_ms} ms)")  # fmt: skip
-    finally:
-        store.close()
-    return EXIT_OK
+        return EXIT_OK
+
+    return _with_store(args, settings, work)
 
 
 def _classify(args: argparse.Namespace, settings: "Settings") -> int:
@@ -277,11 +296,7 @@ def _calendar(args: argparse.Namespace, settings: "Settings") -> int:
     from bot.store.sync import apply_config
     from bot.store.tables import Follow
 
-    ready = _config_and_store(args, settings)
-    if ready is None:
-        return EXIT_INVALID
-    config, store = ready
-    try:
+    def work(config: "FeedsConfig", store: "Store") -> int:
         with store.session() as session:
             apply_config(session, config, datetime.now(UTC))
             followed_only = not args.all
@@ -294,9 +309,9 @@ def _calendar(args: argparse.Namespace, settings: "Settings") -> int:
             args.ics.write_bytes(ics(items))
         for item in items:
             print(json.dumps(item.as_json(), ensure_ascii=False) if args.json else item.line())
-    finally:
-        store.close()
-    return EXIT_OK
+        return EXIT_OK
+
+    return _with_store(args, settings, work)
 
 
 def _status(args: argparse.Namespace, settings: "Settings") -> int:
@@ -304,16 +319,12 @@ def _status(args: argparse.Namespace, settings: "Settings") -> int:
 
     from bot.status import read_status
 
-    ready = _config_and_store(args, settings)
-    if ready is None:
-        return EXIT_INVALID
-    config, store = ready
-    try:
+    def work(config: "FeedsConfig", store: "Store") -> int:
         with store.session() as session:
             print("\n".join(read_status(session, datetime.now(UTC), config.defaults).lines()))
-    finally:
-        store.close()
-    return EXIT_OK
+        return EXIT_OK
+
+    return _with_store(args, settings, work)
 
 
 def _db_upgrade(args: argparse.Namespace, settings: "Settings") -> int:
@@ -326,7 +337,7 @@ def _db_upgrade(args: argparse.Namespace, settings: "Settings") -> int:
         migrate(engine)
         print(f"database at revision {schema_revision(engine)}")
     except SQLAlchemyError as error:
-        print(f"database unusable: {_first_line(error)}", file=sys.stderr)
+        _say_unusable(error)
         return EXIT_INVALID
     finally:
         engine.dispose()
@@ -343,7 +354,7 @@ def _db_current(args: argparse.Namespace, settings: "Settings") -> int:
     try:
         current = schema_revision(engine)
     except SQLAlchemyError as error:
-        print(f"database unusable: {_first_line(error)}", file=sys.stderr)
+        _say_unusable(error)
         return EXIT_INVALID
     finally:
         engine.dispose()
@@ -416,10 +427,12 @@ async def _console(store: "Store", config: "FeedsConfig", settings: "Settings", 
     return EXIT_OK
 
 
-def _first_line(error: BaseException) -> str:
-    """The driver's own words, without SQLAlchemy's statement dump and help link."""
+def _say_unusable(error: BaseException) -> None:
+    """Says why the database is unusable in the driver's own words, without SQLAlchemy's
+    statement dump and help link."""
     cause = getattr(error, "orig", None) or error
-    return str(cause).strip().splitlines()[0]
+    lines = str(cause).strip().splitlines() or [type(cause).__name__]
+    print(f"database unusable: {lines[0]}", file=sys.stderr)
 
 
 if __name__ == "__main__":

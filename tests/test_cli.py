@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.__main__ import main
 from bot.store.db import make_engine
@@ -102,6 +102,23 @@ def test_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
     result = _run("db", "upgrade", cwd=tmp_path, env=env)
     assert result.returncode == 1
     assert result.stderr.startswith("database unusable:")
+
+
+def test_a_database_that_fails_midway_is_a_clear_error(empty_db_url: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": empty_db_url}
+    assert _run("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.begin() as connection:  # the schema is at the newest revision, yet broken
+            connection.execute(text("ALTER TABLE source RENAME TO source_gone"))
+    finally:
+        engine.dispose()
+    config = ["--config", str(REPO / "feeds.yaml")]
+    for command in (["poll", "--once"], ["status"], ["calendar"]):
+        result = _run(*command, *config, cwd=tmp_path, env=env)
+        assert result.returncode == 1, command
+        assert result.stderr.startswith("database unusable:"), result.stderr
+        assert len(result.stderr.splitlines()) == 1 and "source" in result.stderr
 
 
 def test_run_without_a_token_says_how_to_set_it(tmp_path: Path) -> None:
