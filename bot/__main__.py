@@ -186,7 +186,7 @@ def _with_store(
 ) -> int:
     """Runs a command's `work` on the validated feeds.yaml and the open database, and closes
     it. A database that fails midway (a table missing, locked past the busy timeout) is
-    reported as one that cannot be opened is: one line, exit 1, no traceback."""
+    reported the same way as one that cannot be opened: one line, exit 1, no traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
     ready = _config_and_store(args, settings)

@@ -113,9 +113,10 @@ def test_a_database_that_fails_midway_is_a_clear_error(empty_db_url: str, tmp_pa
             connection.execute(text("ALTER TABLE source RENAME TO source_gone"))
     finally:
         engine.dispose()
-    config = ["--config", str(REPO / "feeds.yaml")]
+    # A closed loopback port: if the poll ever got as far as fetching, it would stay local.
+    (tmp_path / "feeds.yaml").write_text("sources:\n  - name: A\n    url: http://127.0.0.1:9/\n")
     for command in (["poll", "--once"], ["status"], ["calendar"]):
-        result = _run(*command, *config, cwd=tmp_path, env=env)
+        result = _run(*command, cwd=tmp_path, env=env)
         assert result.returncode == 1, command
         assert result.stderr.startswith("database unusable:"), result.stderr
         assert len(result.stderr.splitlines()) == 1 and "source" in result.stderr
