@@ -133,10 +133,10 @@ class Service:
         digest = _digest(self.config_path)
         if digest is None or digest == self._config_digest:
             return False
-        self._config_digest = digest
         try:
             config = load_config(self.config_path)
         except ConfigError as error:
+            self._config_digest = digest  # a file is rejected, and reported, once
             log.error("feeds.yaml rejected, the running configuration stays:\n%s", error)
             await asyncio.to_thread(self._report_rejected, error, digest)
             return False
@@ -146,6 +146,9 @@ class Service:
                 return apply_config(session, config, self.clock())
 
         report = await asyncio.to_thread(apply)
+        # Only now: a file the database could not take (locked, unreachable) is tried again
+        # at the next check, rather than left unapplied until someone edits it once more.
+        self._config_digest = digest
         self.config = config
         self.poller.backlog_age = config.defaults.backlog_age
         log.info("feeds.yaml reloaded sources_added=%s updated=%s disabled=%s",

@@ -3,16 +3,20 @@
 import io
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+import bot.service as service_module
 from bot.config import FeedsConfig, load_config
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parsing_pool import ParsingPool
 from bot.notify.console import ConsoleSender
 from bot.service import Service
 from bot.store.db import Store
+from bot.store.sources import SyncReport
 from bot.store.sync import apply_config
 from bot.store.tables import Outbox, Source, utcnow
 
@@ -78,3 +82,30 @@ async def test_a_broken_source_is_reported_once_per_streak(
     with store.session() as session:
         [notice] = session.exec(select(Outbox)).all()
         assert notice.channel_id == 555 and "'One' is broken" in notice.payload["headline"]
+
+
+async def test_a_reload_the_database_refused_is_tried_again(
+    store: Store, tmp_path: Path, parsers: ParsingPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "feeds.yaml"
+    config = started(store, path)
+    real_apply, calls = service_module.apply_config, []
+
+    def refused_the_first_time(*args: Any) -> SyncReport:
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE source", {}, Exception("database is locked"))
+        return real_apply(*args)
+
+    monkeypatch.setattr(service_module, "apply_config", refused_the_first_time)
+    async with Fetcher.open() as fetcher:
+        service = Service(
+            store, config, ConsoleSender(io.StringIO()), fetcher, parsers, worker="t",
+            config_path=path,
+        )  # fmt: skip
+        path.write_text(FIRST + '  - {name: Two, url: "https://two.example/rss"}\n')
+        assert not await service.reload_config()  # the database refused it: logged, not lost
+        assert [s.name for s in service.config.sources] == ["One"]
+        assert await service.reload_config()  # the same file, tried again
+    with store.session() as session:
+        assert sorted(s.name for s in session.exec(select(Source)).all()) == ["One", "Two"]
