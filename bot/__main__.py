@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.store.db import Store
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C
 log = logging.getLogger("bot")
 
 
@@ -33,10 +34,17 @@ def cli() -> int:
     a `poll --once` over 1,000 unchanged feeds. So collection waits until the command has
     imported (`_imports_done`), and what is alive then is frozen out of the collector's sight.
     Commands that end soon after importing (check, status, db) never turn it back on.
+
+    Ctrl-C ends any command with one line, not a traceback: every write is a transaction, so
+    what was committed stays, and what was not is done again by the next run (`run` itself
+    stops cleanly on SIGINT and SIGTERM).
     """
     gc.disable()
     try:
         return main()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     finally:
         gc.freeze()  # what is left dies with the process: no full collection at exit
 

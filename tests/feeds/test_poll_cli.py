@@ -3,9 +3,16 @@
 import asyncio
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
+from aiohttp import web
+from sqlmodel import select
+
+from bot.store.db import Store
+from bot.store.sources import SourceRepo
+from bot.store.tables import Story
 from tests.feeds.conftest import FeedServer, feed, fixture, status
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,3 +64,40 @@ async def test_invalid_configuration_exits_1(tmp_path: Path, db_url: str) -> Non
     code, lines, err = await _poll(tmp_path, db_url)
     assert code == 1 and lines == []
     assert "sources[0].url: not an http(s) URL" in err
+
+
+async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
+    tmp_path: Path, db_url: str, feed_server: FeedServer, store: Store
+) -> None:
+    arrived, released = asyncio.Event(), asyncio.Event()
+
+    async def hanging(request: web.Request) -> web.StreamResponse:
+        arrived.set()
+        await released.wait()
+        return web.Response(status=304)
+
+    good = feed_server.serve("/good", feed(fixture("rss2.xml")))
+    hang = feed_server.serve("/hanging", hanging)
+    (tmp_path / "feeds.yaml").write_text(
+        f"sources:\n  - name: Good\n    url: {good}\n  - name: Hanging\n    url: {hang}\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "poll", "--once", "--json",
+        "--config", str(tmp_path / "feeds.yaml"),
+        cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "INFO"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    async with asyncio.timeout(60):  # interrupted mid-cycle: one feed stored, one in flight
+        await arrived.wait()
+        while b"polled source=Good" not in (line := await process.stderr.readline()):
+            assert line, "the poll ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    released.set()
+    assert process.returncode == 130 and out == b""
+    assert err.decode().splitlines()[-1:] == ["interrupted"] and b"Traceback" not in err
+    with store.session() as session:
+        assert len(session.exec(select(Story)).all()) == 3  # Good's, committed before Ctrl-C
+        states = {s.name: (s.etag, s.consecutive_failures) for s in SourceRepo(session).all()}
+    assert states["Hanging"] == (None, 0)  # cut off, not failed: the next run polls it again
