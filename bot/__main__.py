@@ -7,6 +7,7 @@ never load discord.py.
 import argparse
 import gc
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,15 +39,35 @@ def cli() -> int:
     Ctrl-C ends any command with one line, not a traceback: every write is a transaction, so
     what was committed stays, and what was not is done again by the next run (`run` itself
     stops cleanly on SIGINT and SIGTERM).
+
+    A reader that stops reading early (`poll --once --json | head -3`) is not a failure:
+    output is written once the work is done, so the rest of it is dropped quietly.
     """
     gc.disable()
     try:
-        return main()
+        code = main()
+        sys.stdout.flush()  # a reader gone shows up here, not as a warning at exit
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        if not _reader_gone():
+            raise  # a broken pipe of another kind is a bug like any other
+        # Python would flush stdout again at exit and complain: point it at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     finally:
         gc.freeze()  # what is left dies with the process: no full collection at exit
+
+
+def _reader_gone() -> bool:
+    """Whether stdout is a pipe or socket whose reading end was closed."""
+    import select
+
+    probe = select.poll()
+    probe.register(sys.stdout.fileno(), select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in probe.poll(0))
 
 
 def _imports_done(*, collect: bool = True) -> bool:
@@ -225,7 +246,6 @@ def _open_store(settings: "Settings") -> "Store | None":
 
 def _poll(args: argparse.Namespace, settings: "Settings") -> int:
     import asyncio
-    import json
     from datetime import UTC, datetime
 
     from bot.feeds.fetch import Fetcher
@@ -242,33 +262,46 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
         print("poll runs one cycle: pass --once (`run` polls continuously)", file=sys.stderr)
         return EXIT_USAGE
 
-    async def cycle(config: "FeedsConfig", store: "Store") -> "list[PollOutcome]":
+    async def cycle(
+        config: "FeedsConfig", store: "Store", finished: "Callable[[PollOutcome], object]"
+    ) -> None:
         parsers = ParsingPool()
         try:
             async with Fetcher.open() as fetcher:
                 poller = Poller(store, fetcher, parsers, backlog_age=config.defaults.backlog_age)
-                return await poller.cycle(everything=args.all)
+                await poller.cycle(everything=args.all, finished=finished)
         finally:
             parsers.close()
 
     def work(config: "FeedsConfig", store: "Store") -> int:
         with store.session() as session:
             apply_config(session, config, datetime.now(UTC))
-        outcomes = asyncio.run(cycle(config, store))
-        if held_off:
-            gc.enable()
-        classify_new_stories(store, datetime.now(UTC))
-        for outcome in outcomes:
-            if args.json:
-                print(json.dumps(outcome.as_json()), flush=False)
-            else:
-                detail = f"error: {outcome.error}" if outcome.error else f"new={outcome.new}"
-                http = outcome.http_status or "-"
-                print(f"{outcome.source}: {outcome.status} http={http} {detail} "
-                      f"({outcome.elapsed_ms} ms)")  # fmt: skip
+        finished: list[PollOutcome] = []  # in the order the sources were done with
+        try:
+            asyncio.run(cycle(config, store, finished.append))
+            if held_off:
+                gc.enable()
+            classify_new_stories(store, datetime.now(UTC))
+        finally:
+            # Also when Ctrl-C or a failing database cuts the command short: the sources
+            # that finished were stored, and saying which spares the user a guess.
+            _print_outcomes(finished, as_json=args.json)
         return EXIT_OK
 
     return _with_store(args, settings, work)
+
+
+def _print_outcomes(outcomes: "list[PollOutcome]", *, as_json: bool) -> None:
+    import json
+
+    for outcome in outcomes:
+        if as_json:
+            print(json.dumps(outcome.as_json()), flush=False)
+        else:
+            detail = f"error: {outcome.error}" if outcome.error else f"new={outcome.new}"
+            http = outcome.http_status or "-"
+            print(f"{outcome.source}: {outcome.status} http={http} {detail} "
+                  f"({outcome.elapsed_ms} ms)")  # fmt: skip
 
 
 def _classify(args: argparse.Namespace, settings: "Settings") -> int:

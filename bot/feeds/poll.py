@@ -73,11 +73,24 @@ class Poller:
         )
         self._bodies = asyncio.Semaphore(fetcher.limits.total)  # bounds bodies held in memory
 
-    async def cycle(self, *, everything: bool = False) -> list[PollOutcome]:
-        """Polls every due source (every enabled one with `everything`) once, concurrently."""
+    async def cycle(
+        self,
+        *,
+        everything: bool = False,
+        finished: Callable[[PollOutcome], object] = lambda _: None,
+    ) -> list[PollOutcome]:
+        """Polls every due source (every enabled one with `everything`) once, concurrently.
+        `finished` hears of each source as soon as it is done with, so a cycle cut short
+        still tells which sources it stored."""
         now = self.clock()
         sources = await asyncio.to_thread(self._load, now, everything)
-        return list(await asyncio.gather(*(self.poll(s) for s in _interleave_hosts(sources))))
+
+        async def poll(source: PollTarget) -> PollOutcome:
+            outcome = await self.poll(source)
+            finished(outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(poll(s) for s in _interleave_hosts(sources))))
 
     async def poll(self, source: PollTarget) -> PollOutcome:
         started = time.perf_counter()

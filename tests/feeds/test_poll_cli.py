@@ -95,9 +95,34 @@ async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
     process.send_signal(signal.SIGINT)
     out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     released.set()
-    assert process.returncode == 130 and out == b""
+    assert process.returncode == 130
     assert err.decode().splitlines()[-1:] == ["interrupted"] and b"Traceback" not in err
+    # The source that was stored is reported; the one cut off is not.
+    [line] = [json.loads(line) for line in out.decode().splitlines()]
+    assert (line["source"], line["status"], line["new"]) == ("Good", "ok", 3)
     with store.session() as session:
         assert len(session.exec(select(Story)).all()) == 3  # Good's, committed before Ctrl-C
         states = {s.name: (s.etag, s.consecutive_failures) for s in SourceRepo(session).all()}
     assert states["Hanging"] == (None, 0)  # cut off, not failed: the next run polls it again
+
+
+async def test_a_reader_that_stops_reading_is_no_failure(
+    tmp_path: Path, db_url: str, feed_server: FeedServer, store: Store
+) -> None:
+    good = feed_server.serve("/good", feed(fixture("rss2.xml")))
+    (tmp_path / "feeds.yaml").write_text(f"sources:\n  - name: Good\n    url: {good}\n")
+    reading_end, writing_end = os.pipe()
+    os.close(reading_end)  # `poll | head -0`: the reader is gone before the first line
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "poll", "--once", "--json",
+            "--config", str(tmp_path / "feeds.yaml"),
+            cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING"},
+            stdout=writing_end, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+    finally:
+        os.close(writing_end)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert (process.returncode, err.decode()) == (0, "")
+    with store.session() as session:
+        assert len(session.exec(select(Story)).all()) == 3  # the poll's work was done
