@@ -113,6 +113,26 @@ def _problems(text: str) -> list[str]:
             id="impolite-interval",
         ),
         pytest.param(
+            "sources:\n  - name: A\n    url: https://a.example/\n    interval: 31d\n",
+            "feeds.yaml:4: sources[0].interval: at most 30d",
+            id="interval-too-long",
+        ),
+        pytest.param(
+            "defaults:\n  poll_interval: 9999999999d\n",
+            "feeds.yaml:2: defaults.poll_interval: '9999999999d' is not a usable duration",
+            id="duration-past-any-date",
+        ),
+        pytest.param(
+            "defaults:\n  backlog_age: .inf\n",
+            "feeds.yaml:2: defaults.backlog_age: inf is not a usable duration",
+            id="infinite-duration",
+        ),
+        pytest.param(
+            "defaults:\n  backlog_age: 3651d\n",
+            "feeds.yaml:2: defaults.backlog_age: at most 3650d",
+            id="backlog-age-too-long",
+        ),
+        pytest.param(
             "defaults:\n  countdown_hour: '25:00'\n",
             "feeds.yaml:2: defaults.countdown_hour: '25:00' is not a time of day",
             id="bad-countdown-hour",

@@ -16,19 +16,33 @@ from bot.domain.release import AlertMode
 _DURATION_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
 _DURATION_WHOLE = re.compile(r"^\s*(?:\d+\s*[dhms]\s*)+$", re.IGNORECASE)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+MAX_INTERVAL = timedelta(days=30)
+MAX_BACKLOG_AGE = timedelta(days=3650)  # "never backlog" in effect; dates stay in range
 
 
 def parse_duration(value: Any) -> Any:
     """Reads "15m", "1h30m", "2d" or a number of seconds; anything else is left to pydantic."""
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 15m, 1h or 2d")
-    if isinstance(value, int | float):
+    if isinstance(value, str) and not _DURATION_WHOLE.match(value):
+        raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 15m, 1h30m or 2d")
+    if not isinstance(value, str | int | float):
+        return value
+    try:
+        if isinstance(value, str):
+            parts = _DURATION_PART.findall(value)
+            return timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in parts))
         return timedelta(seconds=value)
-    if isinstance(value, str):
-        if not _DURATION_WHOLE.match(value):
-            raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 15m, 1h30m or 2d")
-        seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in _DURATION_PART.findall(value))
-        return timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # past timedelta's 999,999,999 days, .inf, .nan
+        raise ValueError(f"{value!r} is not a usable duration") from None
+
+
+def check_interval(value: timedelta) -> timedelta:
+    """A poll interval: polite to the site, and short enough to be worth having."""
+    if value < timedelta(minutes=1):
+        raise ValueError("poll more often than once a minute and sites will block the bot")
+    if value > MAX_INTERVAL:
+        raise ValueError(f"at most {MAX_INTERVAL.days}d: news polled less often is stale")
     return value
 
 
@@ -84,19 +98,15 @@ class Defaults(_Strict):
     admin_channel: Snowflake | None = None
 
     _timezone = field_validator("timezone")(check_timezone)
-
-    @field_validator("poll_interval")
-    @classmethod
-    def _polite_interval(cls, value: timedelta) -> timedelta:
-        if value < timedelta(minutes=1):
-            raise ValueError("poll more often than once a minute and sites will block the bot")
-        return value
+    _interval = field_validator("poll_interval")(check_interval)
 
     @field_validator("backlog_age")
     @classmethod
-    def _non_negative(cls, value: timedelta) -> timedelta:
+    def _backlog_age_in_range(cls, value: timedelta) -> timedelta:
         if value < timedelta(0):
             raise ValueError("must not be negative")
+        if value > MAX_BACKLOG_AGE:
+            raise ValueError(f"at most {MAX_BACKLOG_AGE.days}d")
         return value
 
     @field_validator("countdown_milestones")
@@ -116,9 +126,7 @@ class SourceConfig(_Strict):
     @field_validator("interval")
     @classmethod
     def _polite_interval(cls, value: timedelta | None) -> timedelta | None:
-        if value is not None and value < timedelta(minutes=1):
-            raise ValueError("poll more often than once a minute and sites will block the bot")
-        return value
+        return None if value is None else check_interval(value)
 
 
 class ShowConfig(_Strict):

@@ -20,7 +20,9 @@ from bot.feeds.guard import GuardedResolver, refused_reason
 
 USER_AGENT = f"premiere-bot/{__version__} (+{PROJECT_URL})"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)", re.IGNORECASE)
+_MAX_AGE = re.compile(r"max-age\s*=\s*([0-9]+)", re.IGNORECASE)
+_DIGITS = re.compile(r"[0-9]+")  # not str.isdigit: "²" is a digit to it, and no number to int
+_YEAR = 365 * 86400  # seconds
 
 
 @dataclass(frozen=True)
@@ -189,8 +191,8 @@ def _check_url(url: str, guard: bool) -> None:
 def _retry_after(value: str | None) -> timedelta | None:
     if not value:
         return None
-    if value.strip().isdigit():
-        return timedelta(seconds=int(value))
+    if _DIGITS.fullmatch(value.strip()):
+        return _seconds(value.strip())
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -202,7 +204,13 @@ def _retry_after(value: str | None) -> timedelta | None:
 
 def _max_age(value: str | None) -> timedelta | None:
     match = _MAX_AGE.search(value or "")
-    return timedelta(seconds=int(match[1])) if match else None
+    return _seconds(match[1]) if match else None
+
+
+def _seconds(digits: str) -> timedelta:
+    """A header's number of seconds, at most a year: the schedule caps any wait far below
+    that, and a site's absurd number (twenty digits) must not overflow and cost its feed."""
+    return timedelta(seconds=min(int(digits) if len(digits) <= 10 else _YEAR, _YEAR))
 
 
 def describe(error: BaseException) -> str:

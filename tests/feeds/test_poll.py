@@ -255,6 +255,41 @@ async def test_cache_control_max_age_delays_the_next_poll(
     assert source(store, source_id).next_poll_at == clock.now + timedelta(hours=1)
 
 
+@pytest.mark.parametrize("seconds", ["99999999999999999999", "9" * 5000])
+async def test_an_absurd_max_age_costs_no_stories(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock, seconds: str
+) -> None:
+    url = feed_server.serve(
+        "/f", feed(fixture("atom.xml"), **{"Cache-Control": f"max-age={seconds}"})
+    )
+    source_id = add_source(store, "Cached", url)
+    outcome = (await poll_all(poller))["Cached"]
+    assert (outcome.status, outcome.new, outcome.error) == ("ok", 2, None)
+    assert source(store, source_id).next_poll_at == clock.now + timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [
+        ("99999999999999999999", timedelta(hours=24)),  # the longest backoff there is
+        ("\u00b2", timedelta(minutes=30)),  # no number: the backoff's own 2 x 15 min
+    ],
+)
+async def test_an_absurd_retry_after_is_still_a_429(
+    store: Store,
+    poller: Poller,
+    feed_server: FeedServer,
+    clock: Clock,
+    retry_after: str,
+    wait: timedelta,
+) -> None:
+    url = feed_server.serve("/f", status(429, **{"Retry-After": retry_after}))
+    source_id = add_source(store, "Busy", url)
+    outcome = (await poll_all(poller))["Busy"]
+    assert (outcome.http_status, outcome.error) == (429, "HTTP 429 Too Many Requests")
+    assert source(store, source_id).next_poll_at == clock.now + wait
+
+
 async def test_failures_back_off_then_break_then_recover(
     store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
 ) -> None:
