@@ -98,6 +98,11 @@ def _problems(text: str) -> list[str]:
             id="bad-url",
         ),
         pytest.param(
+            "sources:\n  - name: A\n    url: https://a.example:99999/feed\n",
+            "feeds.yaml:3: sources[0].url: the port must be a number from 0 to 65535",
+            id="port-out-of-range",
+        ),
+        pytest.param(
             "defaults:\n  poll_interval: 5m\n  timezone: Mars/Olympus_Mons\n",
             "feeds.yaml:3: defaults.timezone: unknown time zone 'Mars/Olympus_Mons'",
             id="unknown-time-zone",

@@ -82,6 +82,10 @@ def check_http_url(value: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("not an http(s) URL")
+    try:
+        _ = parts.port  # read only when asked for
+    except ValueError:
+        raise ValueError("the port must be a number from 0 to 65535") from None
     return value.strip()
 
 

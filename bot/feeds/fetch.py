@@ -117,6 +117,8 @@ class Fetcher:
                 raise FetchError(f"no complete answer within {self.limits.timeout:g} s") from None
             except aiohttp.ClientPayloadError as error:
                 raise FetchError(f"broken response body: {error}") from None
+            except aiohttp.InvalidURL as error:  # its text is the URL alone
+                raise FetchError(f"invalid URL {describe(error)}") from None
             except (aiohttp.ClientError, OSError) as error:
                 raise FetchError(describe(error)) from None
 

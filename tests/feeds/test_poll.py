@@ -206,8 +206,19 @@ async def test_gzip_and_redirects_are_followed(
         (huge(20), 200, "body larger than 5 MB"),
         (redirect("/loop"), None, "more than 5 redirects"),
         (redirect("ftp://127.0.0.1/feed"), None, "only http(s) URLs are fetched"),
+        (redirect("http://127.0.0.1:99999/feed"), None, "invalid URL http://127.0.0.1:99999"),
     ],
-    ids=["404", "500", "html", "empty-body", "hangs", "20MB", "redirect-loop", "ftp-redirect"],
+    ids=[
+        "404",
+        "500",
+        "html",
+        "empty-body",
+        "hangs",
+        "20MB",
+        "redirect-loop",
+        "ftp-redirect",
+        "redirect-to-no-port",
+    ],
 )
 async def test_faults_are_errors_that_back_off(
     store: Store,
