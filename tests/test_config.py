@@ -98,6 +98,11 @@ def _problems(text: str) -> list[str]:
             id="bad-url",
         ),
         pytest.param(
+            f"sources:\n  - name: A\n    url: https://a.example/{'a' * 2000}\n",
+            "feeds.yaml:3: sources[0].url: longer than 2000 characters",
+            id="url-too-long",
+        ),
+        pytest.param(
             "sources:\n  - name: A\n    url: https://a.example:99999/feed\n",
             "feeds.yaml:3: sources[0].url: the port must be a number from 0 to 65535",
             id="port-out-of-range",

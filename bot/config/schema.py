@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from bot.domain.polling import URL_LIMIT
 from bot.domain.release import AlertMode
 
 _DURATION_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
@@ -82,6 +83,8 @@ def check_http_url(value: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("not an http(s) URL")
+    if len(value.strip()) > URL_LIMIT:
+        raise ValueError(f"longer than {URL_LIMIT} characters")
     try:
         _ = parts.port  # read only when asked for
     except ValueError:

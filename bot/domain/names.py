@@ -6,6 +6,7 @@ import unicodedata
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")
 _NON_WORD = re.compile(r"[\W_]+")
 _LEADING_THE = re.compile(r"^the ")
+KEY_LIMIT = 200  # the key columns' size, as long as the longest name
 
 
 def fold(text: str) -> str:
@@ -24,5 +25,7 @@ def fold(text: str) -> str:
 
 
 def title_key(title: str) -> str:
-    """The identity of a show title: folded, without a leading "The"."""
-    return _LEADING_THE.sub("", fold(title))
+    """The identity of a show title: folded, without a leading "The". Folding may lengthen
+    a name ("&" reads as "and", "ß" as "ss"), so the key is cut to fit its column: names
+    that differ only past 200 characters are one name."""
+    return _LEADING_THE.sub("", fold(title))[:KEY_LIMIT]

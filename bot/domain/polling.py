@@ -7,6 +7,7 @@ MAX_BACKOFF = timedelta(hours=24)
 BROKEN_AFTER = timedelta(days=3)
 # The longest ETag and Last-Modified kept between polls (the source table's column sizes).
 ETAG_LIMIT, LAST_MODIFIED_LIMIT = 500, 100
+URL_LIMIT = 2000  # the longest feed URL (its column's size); browsers and servers balk past it
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 

@@ -7,7 +7,8 @@ from pydantic import ConfigDict
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.domain.polling import ETAG_LIMIT, LAST_MODIFIED_LIMIT
+from bot.domain.names import KEY_LIMIT
+from bot.domain.polling import ETAG_LIMIT, LAST_MODIFIED_LIMIT, URL_LIMIT
 from bot.domain.release import Precision, ReleaseStatus
 from bot.store.types import UTCDateTime
 
@@ -63,7 +64,7 @@ class Source(_Table, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
-    url: str = Field(max_length=2000, unique=True)
+    url: str = Field(max_length=URL_LIMIT, unique=True)
     origin: str = Field(default="config", max_length=16)  # config | discord
     trusted: bool = True  # trusted sources may be on private addresses (feeds.yaml only)
     enabled: bool = True
@@ -105,7 +106,7 @@ class Story(_Table, table=True):
 class Show(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
-    title_key: str = Field(max_length=200, unique=True)
+    title_key: str = Field(max_length=KEY_LIMIT, unique=True)
     year: int | None = None
     network: str | None = Field(default=None, max_length=200)
     origin: str = Field(default="config", max_length=16)  # config | discord
@@ -118,7 +119,7 @@ class ShowAlias(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     show_id: int = _parent("show")
     alias: str = Field(max_length=200)
-    alias_key: str = Field(max_length=200, unique=True)
+    alias_key: str = Field(max_length=KEY_LIMIT, unique=True)
 
 
 class Release(_Table, table=True):

@@ -43,6 +43,16 @@ def test_any_spelling_of_a_name_finds_the_show(store: Store, written: str, title
     assert show is not None and show.title == title
 
 
+def test_a_name_that_folds_longer_than_its_column_still_fits(store: Store) -> None:
+    title, alias = "Law & Order " * 16, "Straße " * 28  # 192 and 196 characters
+    _sync(store, f"shows:\n  - title: {title}\n    aliases: ['{alias}']\n")  # "and", "ss"
+    with store.session() as session:
+        shows = ShowRepo(session)
+        assert shows.find(title.upper()) is not None and shows.find(alias) is not None
+        assert not shows.add("Law and Order " * 16)[1]  # folds alike: the same show
+        assert shows.add("&" * 200)[1]  # 800 characters folded (SQLite would not mind)
+
+
 def test_unknown_name_finds_nothing(store: Store) -> None:
     _sync(store, CATALOGUE)
     with store.session() as session:
