@@ -72,12 +72,16 @@ def redirect(to: str, code: int = 302) -> Handler:
     return handler
 
 
-def gzipped(body: bytes) -> Handler:
+def gzipped(body: bytes, encoding: str = "gzip", times: int = 1) -> Handler:
+    """Serves `body` gzipped `times` times, labelled Content-Encoding `encoding` (none if "")."""
+    for _ in range(times):
+        body = gzip.compress(body)
+    headers = {"Content-Type": "application/rss+xml"}
+    if encoding:
+        headers["Content-Encoding"] = encoding
+
     async def handler(request: web.Request) -> web.StreamResponse:
-        return web.Response(
-            body=gzip.compress(body),
-            headers={"Content-Encoding": "gzip", "Content-Type": "application/rss+xml"},
-        )
+        return web.Response(body=body, headers=headers)
 
     return handler
 

@@ -196,6 +196,21 @@ async def test_gzip_and_redirects_are_followed(
 
 
 @pytest.mark.parametrize(
+    ("encoding", "times"),
+    [("x-gzip", 1), ("gzip", 2), ("", 1)],
+    ids=["x-gzip", "gzip-twice", "gz-file"],
+)
+async def test_a_body_still_gzipped_is_unpacked(
+    store: Store, poller: Poller, feed_server: FeedServer, encoding: str, times: int
+) -> None:
+    # aiohttp undoes one gzip labelled "gzip"; old servers label it "x-gzip", broken ones
+    # pack it twice, and some serve a .xml.gz file as it is.
+    add_source(store, "S", feed_server.serve("/f", gzipped(fixture("rss2.xml"), encoding, times)))
+    outcome = (await poll_all(poller))["S"]
+    assert (outcome.status, outcome.new) == ("ok", 3)
+
+
+@pytest.mark.parametrize(
     ("handler", "http_status", "message"),
     [
         (status(404), 404, "HTTP 404 Not Found"),
@@ -207,6 +222,8 @@ async def test_gzip_and_redirects_are_followed(
         (redirect("/loop"), None, "more than 5 redirects"),
         (redirect("ftp://127.0.0.1/feed"), None, "only http(s) URLs are fetched"),
         (redirect("http://127.0.0.1:99999/feed"), None, "invalid URL http://127.0.0.1:99999"),
+        (feed(b"\x1f\x8b not gzip after all"), 200, "broken gzip body"),
+        (gzipped(bytes(6 << 20), encoding=""), 200, "body larger than 5 MB"),
     ],
     ids=[
         "404",
@@ -218,6 +235,8 @@ async def test_gzip_and_redirects_are_followed(
         "redirect-loop",
         "ftp-redirect",
         "redirect-to-no-port",
+        "broken-gzip",
+        "gzip-bomb",
     ],
 )
 async def test_faults_are_errors_that_back_off(
