@@ -213,15 +213,22 @@ def _with_store(
     settings: "Settings",
     work: "Callable[[FeedsConfig, Store], int]",
 ) -> int:
-    """Runs a command's `work` on the validated feeds.yaml and the open database, and closes
-    it. A database that fails midway (a table missing, locked past the busy timeout) is
-    reported the same way as one that cannot be opened: one line, exit 1, no traceback."""
+    """Runs a command's `work` on the validated feeds.yaml and the open database."""
+    config = _load_config(args, settings)
+    return EXIT_INVALID if config is None else _on_store(config, settings, work)
+
+
+def _on_store(
+    config: "FeedsConfig", settings: "Settings", work: "Callable[[FeedsConfig, Store], int]"
+) -> int:
+    """Runs `work` on the open database, and closes it. A database that fails midway (a
+    table missing, locked past the busy timeout) is reported the same way as one that cannot
+    be opened: one line, exit 1, no traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    ready = _config_and_store(args, settings)
-    if ready is None:
+    store = _open_store(settings)
+    if store is None:
         return EXIT_INVALID
-    config, store = ready
     try:
         return work(config, store)
     except SQLAlchemyError as error:
@@ -245,14 +252,16 @@ def _open_store(settings: "Settings") -> "Store | None":
 
 
 def _poll(args: argparse.Namespace, settings: "Settings") -> int:
+    """One cycle on the polls repository alone: SQLAlchemy and the ORM are loaded only when
+    the schema needs migrating, feeds.yaml applying, or stories classifying, so a poll of
+    unchanged feeds costs little more than its requests (see bot/store/polls.py)."""
     import asyncio
     from datetime import UTC, datetime
 
     from bot.feeds.fetch import Fetcher
     from bot.feeds.parsing_pool import ParsingPool
     from bot.feeds.poll import Poller
-    from bot.ingest import classify_new_stories
-    from bot.store.sync import apply_config
+    from bot.store.polls import CONFIG_APPLIED, SCHEMA_REVISION, PollStore
 
     # A fetch cycle over 1,000 feeds leaves only a few thousand objects in reference cycles,
     # and collecting during it cost 0.02-0.03 s of a 0.75 s cycle. Classifying 15,000
@@ -261,34 +270,64 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
     if not args.once:
         print("poll runs one cycle: pass --once (`run` polls continuously)", file=sys.stderr)
         return EXIT_USAGE
+    config = _load_config(args, settings)
+    if config is None:
+        return EXIT_INVALID
+    try:
+        polls = PollStore.connect(settings.database_url)
+    except (ValueError, OSError) as error:  # a URL of no known database, a folder not made
+        _say_unusable(error)
+        return EXIT_INVALID
 
-    async def cycle(
-        config: "FeedsConfig", store: "Store", finished: "Callable[[PollOutcome], object]"
-    ) -> None:
+    async def cycle(finished: "Callable[[PollOutcome], object]") -> None:
         parsers = ParsingPool()
         try:
             async with Fetcher.open() as fetcher:
-                poller = Poller(store, fetcher, parsers, backlog_age=config.defaults.backlog_age)
+                poller = Poller(polls, fetcher, parsers, backlog_age=config.defaults.backlog_age)
                 await poller.cycle(everything=args.all, finished=finished)
         finally:
             parsers.close()
 
-    def work(config: "FeedsConfig", store: "Store") -> int:
-        with store.session() as session:
-            apply_config(session, config, datetime.now(UTC))
-        finished: list[PollOutcome] = []  # in the order the sources were done with
-        try:
-            asyncio.run(cycle(config, store, finished.append))
-            if held_off:
-                gc.enable()
-            classify_new_stories(store, datetime.now(UTC))
-        finally:
-            # Also when Ctrl-C or a failing database cuts the command short: the sources
-            # that finished were stored, and saying which spares the user a guess.
-            _print_outcomes(finished, as_json=args.json)
+    finished: list[PollOutcome] = []  # in the order the sources were done with
+    try:
+        stale = polls.schema_revision() != SCHEMA_REVISION
+        if stale or polls.state(CONFIG_APPLIED) != config.digest():
+            code = _on_store(config, settings, _apply)
+            if code != EXIT_OK:
+                return code
+        asyncio.run(cycle(finished.append))
+        if held_off:
+            gc.enable()
+        if polls.settle_unread(datetime.now(UTC))[1]:
+            return _on_store(config, settings, _classify_unread)
         return EXIT_OK
+    except polls.errors as error:
+        _say_unusable(error)
+        return EXIT_INVALID
+    finally:
+        polls.close()
+        # Also when Ctrl-C or a failing database cuts the command short: the sources that
+        # finished were stored, and saying which spares the user a guess.
+        _print_outcomes(finished, as_json=args.json)
 
-    return _with_store(args, settings, work)
+
+def _apply(config: "FeedsConfig", store: "Store") -> int:
+    from datetime import UTC, datetime
+
+    from bot.store.sync import apply_config
+
+    with store.session() as session:
+        apply_config(session, config, datetime.now(UTC))
+    return EXIT_OK
+
+
+def _classify_unread(_: "FeedsConfig", store: "Store") -> int:
+    from datetime import UTC, datetime
+
+    from bot.ingest import classify_new_stories
+
+    classify_new_stories(store, datetime.now(UTC))
+    return EXIT_OK
 
 
 def _print_outcomes(outcomes: "list[PollOutcome]", *, as_json: bool) -> None:

@@ -24,7 +24,7 @@ from bot.store.db import Store
 from bot.store.follows import FollowRepo
 from bot.store.outbox import FAILED, PENDING, NewPost, OutboxRepo
 from bot.store.releases import Applied, NewFact, ReleaseRepo
-from bot.store.shows import CATALOGUE_EMPTY, ShowRepo
+from bot.store.shows import ShowRepo
 from bot.store.sources import SourceRepo
 from bot.store.stories import StoryRepo
 from bot.store.tables import Story
@@ -48,15 +48,12 @@ def classify_new_stories(store: Store, now: datetime) -> IngestReport:
     """Classifies every story not read yet against the current catalogue, updates the
     calendar and queues the alerts and date-change posts."""
     report = IngestReport()
-    with store.session() as session:
-        # With no show to match, reading each story would find nothing: mark them all read.
-        # One statement, so a show added meanwhile is either seen by it or comes after it.
-        report.stories = StoryRepo(session).mark_all_classified(now, CATALOGUE_EMPTY)
-    if report.stories:
+    # With no show to match, reading each story would find nothing: they are marked read.
+    # This runs after every poll: the matcher is built only for stories left unread.
+    report.stories, unread_left = store.polls.settle_unread(now)
+    if not unread_left:
         return report
     with store.session() as session:
-        if not StoryRepo(session).unclassified(1):
-            return report  # runs after every poll: skip building the matcher when idle
         rows = ShowRepo(session).catalogue()
         sources = {s.id: s.name for s in SourceRepo(session).all()}
     # Imported only now: a `poll --once` with nothing to read never loads the classifier.

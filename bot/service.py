@@ -30,8 +30,9 @@ from bot.notify.sender import Sender
 from bot.store.db import Store
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import OutboxRepo, notice
+from bot.store.polls import PollTarget
 from bot.store.releases import ReleaseRepo
-from bot.store.sources import PollTarget, SourceRepo, SyncReport
+from bot.store.sources import SyncReport
 from bot.store.stories import StoryRepo
 from bot.store.sync import apply_config
 from bot.store.tables import Source
@@ -80,7 +81,7 @@ class Service:
         self._config_digest = _digest(config_path) if config_path else None
         self.clock = clock
         self.poller = Poller(
-            store, fetcher, parsers, backlog_age=config.defaults.backlog_age, clock=clock
+            store.polls, fetcher, parsers, backlog_age=config.defaults.backlog_age, clock=clock
         )
         self.delivery = Delivery(
             store, sender, worker=worker, clock=clock, admin_channel=self._admin_channel,
@@ -95,9 +96,8 @@ class Service:
         """The enabled sources, for their poll jobs."""
 
         def read() -> list[PollPlan]:
-            with self.store.session() as session:
-                sources = SourceRepo(session).to_poll(self.clock(), everything=True)
-                return [PollPlan(s.id or 0, s.interval_seconds, s.next_poll_at) for s in sources]
+            sources = self.store.polls.to_poll(self.clock(), everything=True)
+            return [PollPlan(s.id, s.interval_seconds, s.next_poll_at) for s in sources]
 
         return await asyncio.to_thread(read)
 
@@ -197,8 +197,7 @@ class Service:
         return polled.next_poll_at if polled else None
 
     def _poll_target(self, source_id: int) -> PollTarget | None:
-        with self.store.session() as session:
-            return SourceRepo(session).target(source_id)
+        return self.store.polls.target(source_id)
 
     def _enabled_source(self, source_id: int) -> Source | None:
         with self.store.session() as session:

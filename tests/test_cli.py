@@ -4,13 +4,16 @@ import gc
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import inspect, text
 
 from bot.__main__ import main
-from bot.store.db import make_engine
-from bot.store.tables import SCHEMA_REVISION
+from bot.feeds.entry import Entry
+from bot.store.db import Store, make_engine
+from bot.store.polls import SCHEMA_REVISION
+from bot.store.tables import Source
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -131,9 +134,8 @@ def test_run_without_a_token_says_how_to_set_it(tmp_path: Path) -> None:
 
 _WATCH_A_POLL = """
 import gc, sys
-from bot import ingest
+from bot import __main__ as entry
 from bot.feeds import poll
-from bot.__main__ import cli
 
 real_cycle = poll.Poller.cycle
 
@@ -141,17 +143,18 @@ async def cycle(self, **options):
     print("fetching: collecting", gc.isenabled(), "frozen", gc.get_freeze_count() > 0)
     return await real_cycle(self, **options)
 
-real_classify = ingest.classify_new_stories
+real_classify = entry._classify_unread
 
-def classify_new_stories(*args):
+def classify_unread(*args):
     print("classifying: collecting", gc.isenabled())
     return real_classify(*args)
 
 poll.Poller.cycle = cycle
-ingest.classify_new_stories = classify_new_stories
+entry._classify_unread = classify_unread
 sys.argv = ["premiere-bot", "poll", "--once", "--config", sys.argv[1]]
-code = cli()
-print("loaded", [m for m in ("discord", "bot.classify.classifier") if m in sys.modules])
+code = entry.cli()
+heavy = ("discord", "bot.classify.classifier", "sqlalchemy")
+print("loaded", [m for m in heavy if m in sys.modules])
 sys.exit(code)
 """
 
@@ -162,19 +165,39 @@ def test_poll_collects_garbage_while_it_classifies_and_loads_only_what_it_needs(
     """`cli` holds the collector off during imports and a poll's fetch cycle (see `cli` and
     `_poll`); classifying makes enough cyclic garbage to need it (12 MB more at the peak
     of a 15,000-story cycle without it). A poll that loaded discord.py or, with nothing to
-    read, the classifier would start slower."""
+    read and feeds.yaml applied already, the classifier or SQLAlchemy would start slower."""
     config = tmp_path / "feeds.yaml"
-    config.write_text("sources: []\n")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
-    result = subprocess.run(
-        [sys.executable, "-c", _WATCH_A_POLL, str(config)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
+    config.write_text("sources: []\nshows:\n  - title: Severance\n")
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+
+    def poll() -> list[str]:
+        result = subprocess.run(
+            [sys.executable, "-c", _WATCH_A_POLL, str(config)],
+            cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()
+
+    assert poll() == ["fetching: collecting False frozen True", "loaded ['sqlalchemy']"]
+    assert poll() == ["fetching: collecting False frozen True", "loaded []"]
+    store = Store.open(url)
+    try:
+        with store.session() as session:  # a story a cut-short poll stored, still unread
+            source = Source(
+                name="A", url="http://127.0.0.1:9/", interval_seconds=900, enabled=False
+            )
+            session.add(source)
+            session.flush()
+            assert source.id is not None
+        entry = Entry("k", "f", None, "Severance returns", "", None)
+        store.polls.store([(source.id, {}, [entry])], datetime.now(UTC), timedelta(days=1))
+    finally:
+        store.close()
+    assert poll() == [
         "fetching: collecting False frozen True",
         "classifying: collecting True",
-        "loaded []",
+        "loaded ['bot.classify.classifier', 'sqlalchemy']",
     ]
 
 

@@ -3,6 +3,7 @@
 Unknown keys are errors everywhere (a typo must not silently fall back to a default).
 """
 
+import hashlib
 import re
 from datetime import time, timedelta
 from typing import Annotated, Any
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from bot import __version__
 from bot.domain.polling import URL_LIMIT
 from bot.domain.release import AlertMode
 
@@ -159,3 +161,9 @@ class FeedsConfig(_Strict):
 
     def interval_of(self, source: SourceConfig) -> timedelta:
         return source.interval or self.defaults.poll_interval
+
+    def digest(self) -> str:
+        """Names what applying this configuration writes: the same for files that differ
+        only in comments or layout, different for another version of the bot."""
+        text = f"{__version__}\n{self.model_dump_json()}"
+        return hashlib.sha256(text.encode()).hexdigest()

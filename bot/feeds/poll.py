@@ -20,9 +20,7 @@ from bot.feeds.entry import Entry, NotAFeed
 from bot.feeds.fetch import Fetched, Fetcher, FetchError, describe
 from bot.feeds.group_commit import GroupCommit
 from bot.feeds.parsing_pool import ParserCrashed, ParsingPool
-from bot.store.db import Store
-from bot.store.sources import PollTarget, SourceRepo
-from bot.store.stories import StoryRepo
+from bot.store.polls import PollStore, PollTarget
 
 log = logging.getLogger(__name__)
 WRITE_LINGER = 0.03  # seconds; a parse takes about 10 ms, a transaction about 1 ms
@@ -54,14 +52,14 @@ class PollOutcome:
 class Poller:
     def __init__(
         self,
-        store: Store,
+        polls: PollStore,
         fetcher: Fetcher,
         parsers: ParsingPool,
         *,
         backlog_age: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.store = store
+        self.polls = polls
         self.fetcher = fetcher
         self.parsers = parsers
         self.backlog_age = backlog_age
@@ -174,20 +172,11 @@ class Poller:
 
     def _store(self, writes: Sequence["_Write"]) -> list[int]:
         """Stores several sources' stories and states in one transaction; new story counts."""
-        seen_at = self.clock()
-        counts = []
-        with self.store.session() as session:
-            stories, sources = StoryRepo(session), SourceRepo(session)
-            for write in writes:
-                counts.append(
-                    stories.add_new(write.source_id, write.entries, seen_at, self.backlog_age)
-                )
-            sources.write_changes([(write.source_id, write.changes) for write in writes])
-        return counts
+        batch = [(write.source_id, write.changes, write.entries) for write in writes]
+        return self.polls.store(batch, self.clock(), self.backlog_age)
 
     def _load(self, now: datetime, everything: bool) -> list[PollTarget]:
-        with self.store.session() as session:
-            return SourceRepo(session).to_poll(now, everything=everything)
+        return self.polls.to_poll(now, everything=everything)
 
 
 def _interleave_hosts(sources: list[PollTarget]) -> list[PollTarget]:

@@ -1,5 +1,4 @@
-"""The only code that runs queries: tables, the engine, and one repository per aggregate."""
+"""The only code that runs queries: tables, the engine, and one repository per aggregate.
 
-from bot.store.db import Store, make_engine, migrate
-
-__all__ = ["Store", "make_engine", "migrate"]
+Nothing is imported here: `poll --once` loads the polls repository alone, without
+SQLAlchemy (see polls.py)."""

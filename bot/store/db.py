@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -11,7 +10,7 @@ from sqlmodel import Session
 
 import bot
 from bot.store.locks import MIGRATE_LOCK, exclusive
-from bot.store.tables import SCHEMA_REVISION
+from bot.store.polls import SCHEMA_REVISION, PollStore, sqlite_pragmas
 
 
 def normalise_url(url: str) -> str:
@@ -30,18 +29,8 @@ def make_engine(url: str) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", sqlite_pragmas)
     return engine
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    # WAL lets `premiere-bot status` read while the bot writes; foreign keys are off by default.
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
 
 
 def migrations_dir() -> Path:
@@ -70,10 +59,18 @@ def schema_revision(engine: Engine) -> str | None:
 
 
 class Store:
-    """The database as the rest of the bot sees it: an engine and a way to open sessions."""
+    """The database as the rest of the bot sees it: an engine and a way to open sessions,
+    and the polls repository on a connection of its own."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._polls: PollStore | None = None
+
+    @property
+    def polls(self) -> PollStore:
+        if self._polls is None:
+            self._polls = PollStore.connect(self.engine.url.render_as_string(hide_password=False))
+        return self._polls
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> "Store":
@@ -94,4 +91,6 @@ class Store:
                 raise
 
     def close(self) -> None:
+        if self._polls is not None:
+            self._polls.close()
         self.engine.dispose()

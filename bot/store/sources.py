@@ -1,41 +1,22 @@
-"""Sources repository: the feeds the bot polls and their polling state."""
+"""Sources repository: the feeds the bot polls, as feeds.yaml and Discord set them (their
+polling state is the polls repository's)."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Table, bindparam, or_, update
+from sqlalchemy import Table
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from bot.config.schema import FeedsConfig
+from bot.store.polls import PollStore
 from bot.store.tables import Source
 
 REMOVED_FROM_CONFIG = "removed from feeds.yaml"
 DISABLED_IN_CONFIG = "enabled: false in feeds.yaml"
 _SOURCE: Table = Source.__table__  # type: ignore[attr-defined]
-
-
-class PollTarget(NamedTuple):
-    """What polling a source reads from its row. Every poll reads every due source, and
-    plain rows cost a third of what ORM objects did (1,000 sources: 5 ms against 18)."""
-
-    id: int
-    name: str
-    url: str
-    trusted: bool
-    interval_seconds: int
-    etag: str | None
-    last_modified: str | None
-    body_hash: str | None
-    consecutive_failures: int
-    failing_since: datetime | None
-    next_poll_at: datetime | None
-
-
-_TARGETS = select_columns(*_SOURCE.c[PollTarget._fields])
-# The columns feeds.yaml sets, read as plain rows for the same reason as PollTarget.
+# The columns feeds.yaml sets, read as plain rows: ORM objects cost three times as much.
 _CONFIGURED = select_columns(
     *_SOURCE.c[
         "id", "url", "name", "interval_seconds", "enabled", "origin", "disabled_reason", "trusted"
@@ -112,8 +93,9 @@ class SourceRepo:
         # are stripped of spaces).
         renamed = [source_id for source_id, values in changes if "name" in values]
         placeholders = [(source_id, {"name": f" renaming #{source_id}"}) for source_id in renamed]
-        self.write_changes(retired + placeholders)
-        self.write_changes(changes)
+        rows = PollStore.within(self.session)
+        rows.write_changes(retired + placeholders)
+        rows.write_changes(changes)
         self.session.add_all(added)  # after the renames, which may free the names they take
         self.session.flush()
         return report
@@ -121,36 +103,6 @@ class SourceRepo:
     def all(self) -> list[Source]:
         """Every source, in name order."""
         return list(self.session.exec(select(Source).order_by(col(Source.name))).all())
-
-    def to_poll(self, now: datetime, *, everything: bool = False) -> list[PollTarget]:
-        """Enabled sources whose next poll time has come (all enabled ones with `everything`)."""
-        query = _TARGETS.where(_SOURCE.c.enabled.is_(True))
-        if not everything:
-            due = _SOURCE.c.next_poll_at
-            query = query.where(or_(due.is_(None), due <= now))
-        return [PollTarget._make(row) for row in self.session.execute(query.order_by(_SOURCE.c.id))]
-
-    def target(self, source_id: int) -> PollTarget | None:
-        """The source with this id, if it exists and is enabled."""
-        query = _TARGETS.where(_SOURCE.c.id == source_id, _SOURCE.c.enabled.is_(True))
-        row = self.session.execute(query).first()
-        return None if row is None else PollTarget._make(row)
-
-    def write_changes(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """Writes (source id, {column: value}) changes onto their rows, one executemany per
-        shape of change."""
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for source_id, values in changes:
-            shapes.setdefault(tuple(sorted(values)), []).append({"source_id": source_id, **values})
-        for names, rows in shapes.items():
-            # Through the table: the ORM's bulk update by primary key cost a quarter of a
-            # millisecond per source, more than the HTTP request for an unchanged feed.
-            statement = (
-                update(_SOURCE)
-                .where(_SOURCE.c.id == bindparam("source_id"))
-                .values({name: bindparam(name) for name in names})
-            )
-            self.session.execute(statement, rows)
 
     def by_name(self, name: str) -> Source | None:
         """The source called `name`, if any."""

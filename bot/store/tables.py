@@ -12,10 +12,6 @@ from bot.domain.polling import ETAG_LIMIT, LAST_MODIFIED_LIMIT, URL_LIMIT
 from bot.domain.release import Precision, ReleaseStatus
 from bot.store.types import UTCDateTime
 
-# The Alembic revision these tables describe: bump it with every new revision (a test
-# checks it), so start-up can tell "already migrated" without loading Alembic.
-SCHEMA_REVISION = "0005"
-
 # Named constraints let Alembic's batch mode (SQLite) find them again when altering tables.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -155,7 +155,7 @@ def parsers() -> Iterator[ParsingPool]:
 async def poller(store: Store, parsers: ParsingPool, clock: Clock) -> AsyncIterator[Poller]:
     limits = FetchLimits(timeout=2.0)
     async with Fetcher.open(limits) as fetcher:
-        yield Poller(store, fetcher, parsers, backlog_age=timedelta(hours=24), clock=clock)
+        yield Poller(store.polls, fetcher, parsers, backlog_age=timedelta(hours=24), clock=clock)
 
 
 def add_source(

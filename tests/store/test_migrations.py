@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 from bot.store.db import make_engine, migrate, schema_revision
 from bot.store.migrations import alembic_config, head_revision
-from bot.store.tables import SCHEMA_REVISION
+from bot.store.polls import SCHEMA_REVISION
 
 
 def test_tables_name_the_newest_revision() -> None:

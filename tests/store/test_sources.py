@@ -1,12 +1,14 @@
 """feeds.yaml sources in the store: added, updated, renamed and retired without losing state."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import event
 
 from bot.config import parse_config
 from bot.store.db import Store
-from bot.store.sources import REMOVED_FROM_CONFIG, PollTarget, SourceRepo
+from bot.store.polls import PollStore
+from bot.store.sources import REMOVED_FROM_CONFIG, SourceRepo
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
@@ -39,14 +41,20 @@ def test_new_sources_are_added_due_now(store: Store) -> None:
     assert rows["TVLine"].next_poll_at == NOW and rows["TVLine"].origin == "config"
 
 
-def test_sync_twice_changes_nothing(store: Store) -> None:
+def test_sync_twice_changes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     _sync(store, _config(TWO))
     statements: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    changes: list[object] = []  # source rows are written in plain SQL, past those events
+    write_changes = PollStore.write_changes
+    monkeypatch.setattr(
+        PollStore, "write_changes", lambda self, c: (changes.extend(c), write_changes(self, c))
+    )
     report = _sync(store, _config(TWO))
     assert (report.added, report.updated, report.disabled) == ([], [], [])
-    # Every poll applies feeds.yaml: it reads the sources and writes nothing when they match.
+    # Every start applies feeds.yaml: it reads the sources and writes nothing when they match.
     assert [s.split()[0] for s in statements] == ["SELECT"]
+    assert changes == []
 
 
 def test_rename_keeps_poll_state_and_interval_change_applies(store: Store) -> None:
@@ -122,34 +130,3 @@ def test_disabled_in_config(store: Store) -> None:
     with store.session() as session:
         decider = SourceRepo(session).by_name("Decider")
     assert decider is not None and not decider.enabled
-
-
-def test_what_a_poll_reads_of_due_and_enabled_sources(store: Store) -> None:
-    paused = "  - name: Paused\n    url: https://paused.example/\n    enabled: false\n"
-    _sync(store, _config(TWO + paused))
-    failing = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
-    with store.session() as session:
-        tvline, decider = (
-            SourceRepo(session).by_name("TVLine"),
-            SourceRepo(session).by_name("Decider"),
-        )
-        assert tvline is not None and decider is not None
-        tvline.etag, tvline.last_modified, tvline.body_hash = '"v1"', "Mon, 23 Nov 2026", "ab" * 32
-        tvline.consecutive_failures, tvline.failing_since, tvline.trusted = 2, failing, False
-        decider.next_poll_at = NOW + timedelta(minutes=5)
-        ids = {"TVLine": tvline.id, "Decider": decider.id}
-    with store.session() as session:
-        repo = SourceRepo(session)
-        due = repo.to_poll(NOW)
-        enabled = repo.to_poll(NOW, everything=True)
-        off = repo.by_name("Paused")
-        assert off is not None and off.id is not None
-        assert repo.target(off.id) is None  # disabled: nothing to poll
-        assert repo.target(ids["TVLine"] or 0) == due[0]
-    assert [t.name for t in due] == ["TVLine"]  # Decider is not due for five minutes
-    assert [t.name for t in enabled] == ["TVLine", "Decider"]
-    assert due[0] == PollTarget(
-        ids["TVLine"] or 0, "TVLine", "https://tvline.com/feed/", False, 900, '"v1"',
-        "Mon, 23 Nov 2026", "ab" * 32, 2, failing, NOW,
-    )  # fmt: skip
-    assert due[0].failing_since is not None and due[0].failing_since.tzinfo is not None

@@ -11,7 +11,6 @@ from sqlmodel import select
 
 from bot.feeds.entry import Entry
 from bot.store.db import Store
-from bot.store.stories import StoryRepo
 from bot.store.tables import Source, Story
 
 
@@ -42,10 +41,10 @@ def test_naive_times_are_refused(store: Store) -> None:
 def test_sqlite_times_are_one_text_format_on_every_write_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Stories go in through the driver's executemany, everything else through SQLAlchemy:
-    both must write the text SQLAlchemy reads and compares, and neither may lean on sqlite3's
-    datetime adapter (deprecated since Python 3.12, and it drops zero microseconds, so
-    equal times would compare unequal)."""
+    """Stories go in through the polls repository's plain SQL, everything else through
+    SQLAlchemy: both must write the text SQLAlchemy reads and compares, and neither may lean
+    on sqlite3's datetime adapter (deprecated since Python 3.12, and it drops zero
+    microseconds, so equal times would compare unequal)."""
     monkeypatch.delitem(sqlite3.adapters, (datetime, sqlite3.PrepareProtocol))
     store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
     on_the_hour = datetime(2026, 3, 9, 2, 30, tzinfo=UTC)
@@ -57,7 +56,7 @@ def test_sqlite_times_are_one_text_format_on_every_write_path(
             session.add(source)
             session.flush()
             assert source.id is not None
-            StoryRepo(session).add_new(source.id, [entry], on_the_hour, timedelta(days=1))
+        store.polls.store([(source.id, {}, [entry])], on_the_hour, timedelta(days=1))
         with store.session() as session:
             times = [*session.exec(text("SELECT next_poll_at FROM source")).one()]
             times += session.exec(text("SELECT published_at, first_seen_at FROM story")).one()

@@ -1,0 +1,298 @@
+"""Polls repository: what a poll cycle reads and writes, in plain SQL on the driver's own
+connection (sqlite3 or psycopg).
+
+`poll --once` is a process of its own every few minutes, and over unchanged feeds importing
+SQLAlchemy and the ORM (0.2-0.3 s) cost more than the 1,000 conditional GETs themselves. So
+the statements of a cycle (the sources due, their poll state, the new stories) are written
+here for both backends, and the ORM is loaded only when a poll has work for it: a schema to
+migrate, a changed feeds.yaml, stories to classify. The tables are still defined and
+migrated through tables.py and Alembic; tests/store/test_polls.py pins that both agree.
+"""
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import unquote
+
+from bot.feeds.entry import Entry
+
+# The Alembic revision tables.py describes: bump it with every new revision (a test checks
+# it), so start-up can tell "already migrated" without loading Alembic or SQLAlchemy.
+SCHEMA_REVISION = "0005"
+CONFIG_APPLIED = "feeds.yaml applied"  # bot_state key: the digest of the config last applied
+_CLOCK_SLACK = timedelta(days=1)  # how far ahead of us a site's clock may run
+
+
+class PollTarget(NamedTuple):
+    """What polling a source reads from its row. Every poll reads every due source, and
+    plain rows cost a third of what ORM objects did (1,000 sources: 5 ms against 18)."""
+
+    id: int
+    name: str
+    url: str
+    trusted: bool
+    interval_seconds: int
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    consecutive_failures: int
+    failing_since: datetime | None
+    next_poll_at: datetime | None
+
+
+_TARGETS = f"SELECT {', '.join(PollTarget._fields)} FROM source WHERE enabled"
+_STORY_COLUMNS = ("source_id", "key", "fingerprint", "url", "title", "summary", "published_at",
+                  "first_seen_at", "backlog")  # fmt: skip
+_ADD_STORY = (
+    f"INSERT INTO story ({', '.join(_STORY_COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
+    "ON CONFLICT (source_id, key) DO NOTHING"
+)
+# The catalogue as ShowRepo.catalogue() reads it: shows not retired, and retired ones that
+# someone still follows. With none, the classifier has nothing to find in any story.
+_MARK_READ_IF_NO_SHOWS = (
+    "UPDATE story SET classified_at = ? WHERE classified_at IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM show WHERE origin <> 'retired' OR id IN (SELECT show_id FROM follow))"
+)
+
+
+class PollStore:
+    """Contract: storing returns only the stories that were not stored before (per source);
+    every time in and out is aware UTC, stored as the ORM stores it."""
+
+    def __init__(self, connect: Callable[[], Any], dialect: str, *, own: bool = True) -> None:
+        self._connect = connect
+        self._connection: Any = None
+        self.dialect = dialect  # "sqlite" or "postgresql"
+        self._own = own  # False: statements run in a transaction someone else commits
+        self._lock = threading.Lock()  # cycles write from worker threads, one at a time
+        self._sql: dict[str, str] = {}
+        self.errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+        if dialect == "postgresql":
+            import psycopg
+
+            self.errors = (psycopg.Error,)
+
+    @classmethod
+    def connect(cls, url: str) -> "PollStore":
+        """A store on its own connection to the database at `url` (as DATABASE_URL gives it);
+        ValueError for a URL that names neither a SQLite file nor a PostgreSQL server."""
+        scheme, _, rest = url.partition("://")
+        backend = scheme.split("+")[0]
+        if backend == "sqlite":
+            path = unquote(rest.removeprefix("/").partition("?")[0])
+            if not path or path == ":memory:":
+                raise ValueError("an in-memory SQLite database cannot be shared: name a file")
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            return cls(lambda: _open_sqlite(str(Path(path).expanduser())), "sqlite")
+        if backend in ("postgres", "postgresql"):
+            conninfo = f"postgresql://{rest}"
+
+            def open_postgresql() -> Any:
+                import psycopg
+
+                return psycopg.connect(conninfo, autocommit=True)
+
+            return cls(open_postgresql, "postgresql")
+        raise ValueError(
+            f"unsupported DATABASE_URL {scheme}://...: use sqlite:/// or postgresql://"
+        )
+
+    @classmethod
+    def within(cls, session: Any) -> "PollStore":
+        """This repository inside an ORM session's transaction (SQLAlchemy's Session)."""
+        connection = session.connection().connection.driver_connection
+        return cls(lambda: connection, session.get_bind().dialect.name, own=False)
+
+    def close(self) -> None:
+        if self._own and self._connection is not None:
+            self._connection.close()
+        self._connection = None
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at (None when it has no schema yet)."""
+        exists = (
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            if self.dialect == "sqlite"
+            else "SELECT 1 WHERE to_regclass('alembic_version') IS NOT NULL"
+        )
+        with self._transaction() as cursor:
+            if not self._run(cursor, exists).fetchone():
+                return None
+            row = self._run(cursor, "SELECT version_num FROM alembic_version").fetchone()
+            return row[0] if row else None
+
+    def state(self, key: str) -> str | None:
+        """A bot_state value (as StateRepo keeps them), None if never written."""
+        with self._transaction() as cursor:
+            row = self._run(cursor, "SELECT value FROM bot_state WHERE key = ?", (key,)).fetchone()
+            return row[0] if row else None
+
+    def to_poll(self, now: datetime, *, everything: bool = False) -> list[PollTarget]:
+        """Enabled sources whose next poll time has come (all enabled ones with `everything`)."""
+        query, params = _TARGETS, []
+        if not everything:
+            query += " AND (next_poll_at IS NULL OR next_poll_at <= ?)"
+            params.append(self._value(now))
+        with self._transaction() as cursor:
+            return [self._target(row) for row in self._run(cursor, query + " ORDER BY id", params)]
+
+    def target(self, source_id: int) -> PollTarget | None:
+        """The source with this id, if it exists and is enabled."""
+        with self._transaction() as cursor:
+            row = self._run(cursor, _TARGETS + " AND id = ?", (source_id,)).fetchone()
+            return None if row is None else self._target(row)
+
+    def write_changes(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Writes (source id, {column: value}) changes onto their rows, one executemany per
+        shape of change."""
+        with self._transaction(write=True) as cursor:
+            self._write_changes(cursor, changes)
+
+    def store(
+        self,
+        batch: Sequence[tuple[int, dict[str, Any], Sequence[Entry]]],
+        seen_at: datetime,
+        backlog_age: timedelta,
+    ) -> list[int]:
+        """For each (source id, state changes, entries): stores the entries the source has
+        not had before and writes the changes, all in one transaction. Returns how many
+        stories were new, source by source.
+
+        An entry without a date, or dated more than a day after `seen_at` (a wrong clock or
+        a year 9999), is dated `seen_at`. One first seen more than `backlog_age` after its
+        publication is backlog: it may update the calendar but never alerts.
+        """
+        counts = []
+        with self._transaction(write=True) as cursor:
+            for source_id, _, entries in batch:
+                rows = [self._story(source_id, e, seen_at, backlog_age) for e in entries]
+                if rows:
+                    cursor.executemany(self._sql_of(_ADD_STORY), rows)
+                counts.append(max(cursor.rowcount, 0) if rows else 0)
+            self._write_changes(cursor, [(source_id, changes) for source_id, changes, _ in batch])
+        return counts
+
+    def settle_unread(self, now: datetime) -> tuple[int, bool]:
+        """With no show in the catalogue, marks every unread story read in one statement (a
+        show added meanwhile is either seen by it or comes after it). Returns how many were
+        marked and whether unread stories are left for the classifier."""
+        with self._transaction(write=True) as cursor:
+            marked = self._run(cursor, _MARK_READ_IF_NO_SHOWS, (self._value(now),)).rowcount
+            unread = "SELECT 1 FROM story WHERE classified_at IS NULL LIMIT 1"
+            return max(marked, 0), self._run(cursor, unread).fetchone() is not None
+
+    @contextmanager
+    def _transaction(self, *, write: bool = False) -> Iterator[Any]:
+        """A cursor in a transaction of its own (or in the session's, for `within`).
+        SQLite's write transactions take the write lock at once (BEGIN IMMEDIATE): one that
+        started as a read and then wrote could fail on a lock another writer holds, where
+        waiting for the lock (the busy timeout) is what is wanted."""
+        with self._lock:
+            connection = self._ready()
+            cursor = connection.cursor()
+            try:
+                if not self._own:
+                    yield cursor
+                elif self.dialect == "postgresql":
+                    with connection.transaction():
+                        yield cursor
+                else:
+                    cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                    try:
+                        yield cursor
+                    except BaseException:
+                        connection.rollback()
+                        raise
+                    connection.commit()
+            finally:
+                cursor.close()
+
+    def _ready(self) -> Any:
+        """The connection, made again if the server dropped it (a PostgreSQL restart)."""
+        if self._connection is None or getattr(self._connection, "broken", False):
+            self._connection = self._connect()
+        return self._connection
+
+    def _run(self, cursor: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+        cursor.execute(self._sql_of(sql), params)
+        return cursor
+
+    def _sql_of(self, sql: str) -> str:
+        """The statement in the driver's parameter style: sqlite3 takes ?, psycopg %s."""
+        if self.dialect == "sqlite":
+            return sql
+        converted = self._sql.get(sql)
+        if converted is None:
+            converted = self._sql[sql] = sql.replace("?", "%s")
+        return converted
+
+    def _write_changes(self, cursor: Any, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        shapes: dict[tuple[str, ...], list[list[Any]]] = {}
+        for source_id, values in changes:
+            if not values:
+                continue
+            names = tuple(sorted(values))
+            row = [self._value(values[name]) for name in names]
+            shapes.setdefault(names, []).append([*row, source_id])
+        for names, rows in shapes.items():
+            assert all(name.isidentifier() for name in names), names  # column names, not data
+            columns = ", ".join(f"{name} = ?" for name in names)
+            cursor.executemany(self._sql_of(f"UPDATE source SET {columns} WHERE id = ?"), rows)
+
+    def _story(
+        self, source_id: int, entry: Entry, seen_at: datetime, backlog_age: timedelta
+    ) -> tuple[Any, ...]:
+        published = entry.published
+        if published is not None and published > seen_at + _CLOCK_SLACK:
+            published = None
+        backlog = published is not None and seen_at - published > backlog_age
+        return (source_id, entry.key, entry.fingerprint, entry.url, entry.title, entry.summary,
+                self._value(published or seen_at), self._value(seen_at), backlog)  # fmt: skip
+
+    def _value(self, value: Any) -> Any:
+        """A value as the ORM stores it: on SQLite a time is UTC text (SQLAlchemy's format,
+        so both sort and compare alike), on PostgreSQL a timestamptz."""
+        if not isinstance(value, datetime):
+            return value
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times in the store are aware UTC")
+        value = value.astimezone(UTC)
+        if self.dialect == "sqlite":
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
+
+    def _target(self, row: Sequence[Any]) -> PollTarget:
+        return PollTarget(
+            row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7], row[8],
+            self._time(row[9]), self._time(row[10]),
+        )  # fmt: skip
+
+    def _time(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite: UTC text
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _open_sqlite(path: str) -> sqlite3.Connection:
+    # isolation_level None: transactions are begun explicitly (see _transaction).
+    connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    sqlite_pragmas(connection)
+    return connection
+
+
+def sqlite_pragmas(connection: Any, _record: Any = None) -> None:
+    """Every SQLite connection's settings, the ORM's included (an engine 'connect' hook).
+    WAL lets `premiere-bot status` read while the bot writes; foreign keys are off by
+    default."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
