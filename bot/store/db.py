@@ -64,13 +64,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._polls: PollStore | None = None
-
-    @property
-    def polls(self) -> PollStore:
-        if self._polls is None:
-            self._polls = PollStore.connect(self.engine.url.render_as_string(hide_password=False))
-        return self._polls
+        # Connects on first use. Not through the engine: `poll --once` opens it without one.
+        self.polls = PollStore.connect(engine.url.render_as_string(hide_password=False))
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> "Store":
@@ -91,6 +86,5 @@ class Store:
                 raise
 
     def close(self) -> None:
-        if self._polls is not None:
-            self._polls.close()
+        self.polls.close()
         self.engine.dispose()
