@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from bot import __version__
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from bot.config import FeedsConfig
     from bot.feeds.poll import PollOutcome
     from bot.settings import Settings
@@ -97,7 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"invalid settings (environment or .env):\n{error}", file=sys.stderr)
+        # One line per setting, named as in the environment. Values are not repeated: a
+        # DATABASE_URL may hold a password.
+        print("invalid settings (environment or .env):", file=sys.stderr)
+        for problem in error.errors(include_input=False, include_url=False):
+            name = "_".join(str(part) for part in problem["loc"]).upper() or "settings"
+            message = problem["msg"].removeprefix("Value error, ")
+            print(f"  {name}: {message}", file=sys.stderr)
         return EXIT_INVALID
     from bot.logs import configure
 
@@ -246,7 +254,7 @@ def _open_store(settings: "Settings") -> "Store | None":
 
     try:
         return Store.open(settings.database_url)
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, OSError) as error:  # OSError: a SQLite file's folder not made
         _say_unusable(error)
         return None
 
@@ -407,12 +415,25 @@ def _status(args: argparse.Namespace, settings: "Settings") -> int:
     return _with_store(args, settings, work)
 
 
+def _engine(settings: "Settings") -> "Engine | None":
+    """The database's engine, or None after saying why there can be none."""
+    from bot.store.db import make_engine
+
+    try:
+        return make_engine(settings.database_url)
+    except OSError as error:  # a SQLite file's folder not made
+        _say_unusable(error)
+        return None
+
+
 def _db_upgrade(args: argparse.Namespace, settings: "Settings") -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.store.db import make_engine, migrate, schema_revision
+    from bot.store.db import migrate, schema_revision
 
-    engine = make_engine(settings.database_url)
+    engine = _engine(settings)
+    if engine is None:
+        return EXIT_INVALID
     try:
         migrate(engine)
         print(f"database at revision {schema_revision(engine)}")
@@ -427,10 +448,12 @@ def _db_upgrade(args: argparse.Namespace, settings: "Settings") -> int:
 def _db_current(args: argparse.Namespace, settings: "Settings") -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.store.db import make_engine, schema_revision
+    from bot.store.db import schema_revision
     from bot.store.migrations import head_revision
 
-    engine = make_engine(settings.database_url)
+    engine = _engine(settings)
+    if engine is None:
+        return EXIT_INVALID
     try:
         current = schema_revision(engine)
     except SQLAlchemyError as error:

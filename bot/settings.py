@@ -8,6 +8,7 @@ from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.shards import ShardSet
+from bot.store.polls import database_of
 
 
 class Settings(BaseSettings):
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
     def _blank_is_missing(cls, value: SecretStr | None) -> SecretStr | None:
         # `DISCORD_TOKEN=` in a copied .env means "not set", not "an empty token".
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        database_of(value)  # says what to write instead
+        return value
 
     @field_validator("log_level")
     @classmethod

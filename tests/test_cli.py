@@ -101,10 +101,37 @@ def test_default_database_is_a_file_in_the_working_directory(tmp_path: Path) -> 
 
 
 def test_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
-    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
-    result = _run("db", "upgrade", cwd=tmp_path, env=env)
-    assert result.returncode == 1
-    assert result.stderr.startswith("database unusable:")
+    (tmp_path / "feeds.yaml").write_text("sources: []\n")
+    file = tmp_path / "file"
+    file.write_text("")
+    commands = [["poll", "--once"], ["status"], ["calendar"], ["db", "upgrade"], ["db", "current"]]
+    for url, reason in [
+        ("postgresql://nobody@127.0.0.1:1/none", "connection"),
+        (f"sqlite:///{file}/under/a/file.db", "Not a directory"),  # the folder cannot be made
+        (f"sqlite:///{tmp_path}", "unable to open database file"),  # a folder, not a file
+    ]:
+        for command in commands:
+            result = _run(*command, cwd=tmp_path, env={"DATABASE_URL": url})
+            assert result.returncode == 1, (url, command, result.stderr)
+            assert result.stderr.startswith("database unusable:"), result.stderr
+            assert len(result.stderr.splitlines()) == 1 and reason in result.stderr, result.stderr
+
+
+def test_a_database_url_of_no_usable_database_is_refused_without_repeating_it(
+    tmp_path: Path,
+) -> None:
+    for url, reason in [
+        ("mysql://root:s3cret@127.0.0.1/bot", "mysql:// is no database the bot can use"),
+        ("premiere.db", "not a database URL"),
+        ("sqlite://", "an in-memory SQLite database lasts one command"),
+    ]:
+        result = _run("poll", "--once", cwd=tmp_path, env={"DATABASE_URL": url})
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [
+            "invalid settings (environment or .env):",
+            f"  DATABASE_URL: {reason}: write sqlite:///FILE or postgresql://USER@HOST/DATABASE",
+        ]
+        assert "s3cret" not in result.stderr
 
 
 def test_a_database_that_fails_midway_is_a_clear_error(empty_db_url: str, tmp_path: Path) -> None:

@@ -75,3 +75,38 @@ def test_bad_shard_settings_say_what_is_wrong(
             monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///premiere.db",
+        "sqlite:////var/lib/premiere/bot.db",
+        "sqlite+pysqlite:///bot.db?timeout=5",
+        "postgresql://bot:pw@db.example/premiere",
+        "postgresql+psycopg://bot@127.0.0.1:5432/premiere",
+        "postgres://bot@db.example/premiere",
+    ],
+)
+def test_database_urls_of_both_backends_are_taken(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert Settings().database_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://root@localhost/bot", "mysql:// is no database the bot can use"),
+        ("premiere.db", "not a database URL"),
+        ("sqlite://", "in-memory"),
+        ("sqlite:///:memory:", "in-memory"),
+    ],
+)
+def test_database_urls_of_no_usable_database_are_refused(
+    url: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ValidationError, match=message):
+        Settings()

@@ -80,26 +80,17 @@ class PollStore:
     def connect(cls, url: str) -> "PollStore":
         """A store on its own connection to the database at `url` (as DATABASE_URL gives it);
         ValueError for a URL that names neither a SQLite file nor a PostgreSQL server."""
-        scheme, _, rest = url.partition("://")
-        backend = scheme.split("+")[0]
+        backend, target = database_of(url)
         if backend == "sqlite":
-            path = unquote(rest.removeprefix("/").partition("?")[0])
-            if not path or path == ":memory:":
-                raise ValueError("an in-memory SQLite database cannot be shared: name a file")
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            return cls(lambda: _open_sqlite(str(Path(path).expanduser())), "sqlite")
-        if backend in ("postgres", "postgresql"):
-            conninfo = f"postgresql://{rest}"
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            return cls(lambda: _open_sqlite(target), "sqlite")
 
-            def open_postgresql() -> Any:
-                import psycopg
+        def open_postgresql() -> Any:
+            import psycopg
 
-                return psycopg.connect(conninfo, autocommit=True)
+            return psycopg.connect(target, autocommit=True)
 
-            return cls(open_postgresql, "postgresql")
-        raise ValueError(
-            f"unsupported DATABASE_URL {scheme}://...: use sqlite:/// or postgresql://"
-        )
+        return cls(open_postgresql, "postgresql")
 
     @classmethod
     def within(cls, session: Any) -> "PollStore":
@@ -277,6 +268,26 @@ class PollStore:
         if isinstance(value, str):  # SQLite: UTC text
             return datetime.fromisoformat(value).replace(tzinfo=UTC)
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def database_of(url: str) -> tuple[str, str]:
+    """("sqlite", the file's path) or ("postgresql", a libpq URL) for a DATABASE_URL, read as
+    SQLAlchemy reads it; ValueError, saying what to write, for any other."""
+    scheme, found, rest = url.partition("://")
+    backend = scheme.split("+")[0].lower()
+    if found and backend == "sqlite":
+        path = unquote(rest.removeprefix("/").partition("?")[0])
+        if not path or path == ":memory:":
+            raise ValueError(
+                "an in-memory SQLite database lasts one command: write sqlite:///FILE or "
+                "postgresql://USER@HOST/DATABASE"
+            )
+        return backend, str(Path(path).expanduser())
+    if found and backend in ("postgres", "postgresql"):
+        return "postgresql", f"postgresql://{rest}"
+    # The URL itself is not repeated: it may hold a password.
+    what = f"{scheme}:// is no database the bot can use" if found else "not a database URL"
+    raise ValueError(f"{what}: write sqlite:///FILE or postgresql://USER@HOST/DATABASE")
 
 
 def _open_sqlite(path: str) -> sqlite3.Connection:

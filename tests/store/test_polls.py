@@ -209,20 +209,6 @@ def test_the_digest_names_what_applying_writes() -> None:
     assert parse_config(renamed, "feeds.yaml").digest() != config.digest()
 
 
-@pytest.mark.parametrize(
-    ("url", "problem"),
-    [
-        ("sqlite://", "in-memory"),
-        ("sqlite:///:memory:", "in-memory"),
-        ("mysql://root@localhost/bot", "unsupported DATABASE_URL mysql://"),
-        ("premiere.db", "unsupported DATABASE_URL"),
-    ],
-)
-def test_urls_of_no_usable_database_are_refused(url: str, problem: str) -> None:
-    with pytest.raises(ValueError, match=problem):
-        PollStore.connect(url)
-
-
 def test_sqlite_urls_name_the_file_the_orm_opens(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
