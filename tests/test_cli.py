@@ -136,15 +136,16 @@ def test_a_database_url_of_no_usable_database_is_refused_without_repeating_it(
 
 def test_a_database_that_fails_midway_is_a_clear_error(empty_db_url: str, tmp_path: Path) -> None:
     env = {"DATABASE_URL": empty_db_url}
-    assert _run("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+    # A closed loopback port: if the poll ever got as far as fetching, it would stay local.
+    (tmp_path / "feeds.yaml").write_text("sources:\n  - name: A\n    url: http://127.0.0.1:9/\n")
+    # feeds.yaml applied, so the next poll reads the sources in plain SQL (polls.py).
+    assert _run("poll", "--once", cwd=tmp_path, env=env).returncode == 0
     engine = make_engine(empty_db_url)
     try:
         with engine.begin() as connection:  # the schema is at the newest revision, yet broken
             connection.execute(text("ALTER TABLE source RENAME TO source_gone"))
     finally:
         engine.dispose()
-    # A closed loopback port: if the poll ever got as far as fetching, it would stay local.
-    (tmp_path / "feeds.yaml").write_text("sources:\n  - name: A\n    url: http://127.0.0.1:9/\n")
     for command in (["poll", "--once"], ["status"], ["calendar"]):
         result = _run(*command, cwd=tmp_path, env=env)
         assert result.returncode == 1, command
