@@ -1,5 +1,6 @@
 """The polls repository's plain SQL against the tables the ORM defines, on both backends."""
 
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -183,23 +184,16 @@ def test_a_retired_show_someone_follows_is_still_looked_for(store: Store) -> Non
 
 
 def test_schema_revision_and_the_applied_configuration(empty_db_url: str) -> None:
-    polls = PollStore.connect(empty_db_url)
-    try:
+    with closing(PollStore.connect(empty_db_url)) as polls:
         assert polls.schema_revision() is None
-        store = Store.open(empty_db_url)
-        try:
+        with closing(Store.open(empty_db_url)) as store:
             assert polls.schema_revision() == SCHEMA_REVISION
             assert polls.state(CONFIG_APPLIED) is None
-            config = parse_config(TWO, "feeds.yaml")
             _apply(store)
-            assert polls.state(CONFIG_APPLIED) == config.digest()
+            assert polls.state(CONFIG_APPLIED) == parse_config(TWO, "feeds.yaml").digest()
             with store.session() as session:
                 StateRepo(session).set("other", "value")
             assert polls.state("other") == "value"
-        finally:
-            store.close()
-    finally:
-        polls.close()
 
 
 def test_the_digest_names_what_applying_writes() -> None:
@@ -220,14 +214,11 @@ def test_sqlite_urls_name_the_file_the_orm_opens(
         f"sqlite+pysqlite:///{tmp_path / 'c.db'}?timeout=5": tmp_path / "c.db",
     }
     for url, path in urls.items():
-        polls = PollStore.connect(url)
-        try:
+        with closing(PollStore.connect(url)) as polls:
             assert polls.schema_revision() is None
             Store.open(url).close()  # migrates the file the polls repository reads
             assert path.exists()
             assert polls.schema_revision() == SCHEMA_REVISION
-        finally:
-            polls.close()
 
 
 def test_postgresql_urls_in_every_spelling(db_url: str, backend: str) -> None:
@@ -235,11 +226,8 @@ def test_postgresql_urls_in_every_spelling(db_url: str, backend: str) -> None:
         pytest.skip("a PostgreSQL URL")
     bare = db_url.replace("postgresql+psycopg://", "postgresql://")
     for url in (db_url, bare, bare.replace("postgresql://", "postgres://")):
-        polls = PollStore.connect(url)
-        try:
+        with closing(PollStore.connect(url)) as polls:
             assert polls.schema_revision() == SCHEMA_REVISION
-        finally:
-            polls.close()
 
 
 def test_a_dropped_postgresql_connection_is_made_again(store: Store, backend: str) -> None:
