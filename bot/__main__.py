@@ -250,11 +250,12 @@ def _open_store(settings: "Settings") -> "Store | None":
     """The database, created and migrated if need be, or None after saying why it is unusable."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.store.db import Store
+    from bot.store.db import Store, UnknownRevision
 
     try:
         return Store.open(settings.database_url)
-    except (SQLAlchemyError, OSError) as error:  # OSError: a SQLite file's folder not made
+    # OSError: a SQLite file's folder not made; UnknownRevision: a newer bot's schema
+    except (SQLAlchemyError, OSError, UnknownRevision) as error:
         _say_unusable(error)
         return None
 
@@ -429,7 +430,7 @@ def _engine(settings: "Settings") -> "Engine | None":
 def _db_upgrade(args: argparse.Namespace, settings: "Settings") -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.store.db import migrate, schema_revision
+    from bot.store.db import UnknownRevision, migrate, schema_revision
 
     engine = _engine(settings)
     if engine is None:
@@ -437,7 +438,7 @@ def _db_upgrade(args: argparse.Namespace, settings: "Settings") -> int:
     try:
         migrate(engine)
         print(f"database at revision {schema_revision(engine)}")
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, UnknownRevision) as error:
         _say_unusable(error)
         return EXIT_INVALID
     finally:

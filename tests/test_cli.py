@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
+from bot import __version__
 from bot.__main__ import main
 from bot.feeds.entry import Entry
 from bot.store.db import Store, make_engine
@@ -151,6 +152,31 @@ def test_a_database_that_fails_midway_is_a_clear_error(empty_db_url: str, tmp_pa
         assert result.returncode == 1, command
         assert result.stderr.startswith("database unusable:"), result.stderr
         assert len(result.stderr.splitlines()) == 1 and "source" in result.stderr
+
+
+def test_a_schema_a_newer_bot_migrated_is_a_clear_error(empty_db_url: str, tmp_path: Path) -> None:
+    """After a downgrade the database is at a revision this bot has no script for: every
+    command says so in one line and leaves the database as it is."""
+    env = {"DATABASE_URL": empty_db_url}
+    (tmp_path / "feeds.yaml").write_text("sources: []\n")
+    assert _run("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        for command in (["poll", "--once"], ["status"], ["calendar"], ["db", "upgrade"]):
+            result = _run(*command, cwd=tmp_path, env=env)
+            assert result.returncode == 1, command
+            assert result.stderr.splitlines() == [
+                f"database unusable: the schema is at revision 9999, which premiere-bot "
+                f"{__version__} does not know (its newest is {SCHEMA_REVISION}): run the "
+                "newer version that migrated it, or restore a backup"
+            ], command
+        with engine.connect() as connection:
+            revision = connection.execute(text("SELECT version_num FROM alembic_version"))
+            assert revision.scalar() == "9999"
+    finally:
+        engine.dispose()
 
 
 def test_run_without_a_token_says_how_to_set_it(tmp_path: Path) -> None:

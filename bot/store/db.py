@@ -39,15 +39,20 @@ def migrations_dir() -> Path:
     return packaged if packaged.is_dir() else Path(bot.__file__).parent.parent / "migrations"
 
 
+class UnknownRevision(Exception):
+    """The database's schema is at a revision this version of the bot does not have."""
+
+
 def migrate(engine: Engine) -> None:
     """Brings the schema to the newest revision, loading Alembic only when that is needed."""
     if schema_revision(engine) == SCHEMA_REVISION:
         return
     with exclusive(engine, MIGRATE_LOCK):
-        if schema_revision(engine) != SCHEMA_REVISION:  # another process may have done it
+        current = schema_revision(engine)  # another process may have migrated meanwhile
+        if current != SCHEMA_REVISION:
             from bot.store.migrations import upgrade
 
-            upgrade(engine)
+            upgrade(engine, current)
 
 
 def schema_revision(engine: Engine) -> str | None:
