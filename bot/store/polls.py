@@ -159,8 +159,8 @@ class PollStore:
         """
         counts = []
         # What every story of the batch shares is worked out once: a first poll of 1,000
-        # feeds stores 50,000 stories, and building each row cost 3.9 us, as much as the
-        # database took to insert it.
+        # feeds stores 50,000 stories, and building each row cost 3.9 us, more than half of
+        # what SQLite takes to insert it (6.3 us).
         seen, latest, oldest_new = (
             self._value(seen_at),
             seen_at + _CLOCK_SLACK,
