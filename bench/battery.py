@@ -1,7 +1,7 @@
 """Robustness battery: `poll --once --all --json` twice over a directory of feeds nobody here
 wrote, plus the faults a real feed list has, all served on 127.0.0.1.
 
-    .venv/bin/python bench/battery.py DIR
+    .venv/bin/python bench/battery.py DIR [--database-url postgresql://postgres@127.0.0.1/test]
 
 Every *.xml, *.rss, *.atom and *.rdf file under DIR becomes a source, served with an ETag
 (304 when the client sends it back). Beside them: a server that hangs, 500, 404, 429 with
@@ -39,6 +39,9 @@ from pathlib import Path
 
 import feedparser
 from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from databases import fresh_database
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
 # fault name -> whether premiere-bot must read it as a feed (True) or report an error (False)
@@ -171,17 +174,18 @@ class Cycle:
         return sum(1 for line in self.lines.values() if line["status"] == status)
 
 
-async def _bot(work: Path, *args: str, stdout: int) -> asyncio.subprocess.Process:
-    """`python -m bot ARGS` on the battery's own SQLite database."""
+async def _bot(work: Path, database: str, *args: str, stdout: int) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS` on the battery's own database."""
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args, cwd=work, stdout=stdout, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bot.db'}"},
+        env={**os.environ, "DATABASE_URL": database},
     )  # fmt: skip
 
 
-async def poll(name: str, work: Path) -> Cycle:
+async def poll(name: str, work: Path, database: str) -> Cycle:
     started = time.perf_counter()
-    process = await _bot(work, "poll", "--once", "--all", "--json", stdout=asyncio.subprocess.PIPE)
+    command = ("poll", "--once", "--all", "--json")
+    process = await _bot(work, database, *command, stdout=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), timeout=600)
     lines = [json.loads(line) for line in out.decode().splitlines()]
     by_source = {str(line["source"]): line for line in lines}
@@ -193,7 +197,7 @@ def feed_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in FEED_SUFFIXES and p.is_file())
 
 
-async def run(files: list[Path]) -> int:
+async def run(files: list[Path], server_url: str | None) -> int:
     battery = Battery(files)
     # shutdown_timeout: the hanging handler would hold the server's exit for a minute
     runner = web.AppRunner(battery.app(), access_log=None, shutdown_timeout=1)
@@ -204,17 +208,20 @@ async def run(files: list[Path]) -> int:
     names = [f"file {n}" for n in range(len(files))] + [f"fault {k}" for k in FAULTS]
     urls = [f"{base}/feed/{n}" for n in range(len(files))] + [f"{base}/fault/{k}" for k in FAULTS]
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            fresh_database(server_url, Path(tmp) / "bot.db") as database,
+        ):
             work = Path(tmp)
             listing = "".join(
                 f"  - name: {n}\n    url: {u}\n" for n, u in zip(names, urls, strict=True)
             )
             (work / "feeds.yaml").write_text(f"sources:\n{listing}")
-            upgrade = await _bot(work, "db", "upgrade", stdout=asyncio.subprocess.DEVNULL)
+            upgrade = await _bot(work, database, "db", "upgrade", stdout=asyncio.subprocess.DEVNULL)
             await upgrade.communicate()
-            first = await poll("cycle 1", work)
+            first = await poll("cycle 1", work, database)
             asked_before = len(battery.requests)
-            second = await poll("cycle 2", work)
+            second = await poll("cycle 2", work, database)
     finally:
         await runner.cleanup()
     return report(files, names, battery, first, second, asked_before)
@@ -267,7 +274,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("directory", type=Path, help="a directory of feed files")
-    sys.exit(asyncio.run(run(feed_files(parser.parse_args().directory))))
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a PostgreSQL server to make the battery's database on (default: a SQLite file)",
+    )
+    args = parser.parse_args()
+    sys.exit(asyncio.run(run(feed_files(args.directory), args.database_url)))
 
 
 if __name__ == "__main__":

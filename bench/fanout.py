@@ -11,18 +11,15 @@ URL a throwaway database created on that server and dropped afterwards.
 
 import argparse
 import asyncio
-import os
 import resource
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 
 from bot.config.schema import Defaults
 from bot.domain.dates import ReleaseDate
@@ -30,11 +27,14 @@ from bot.domain.release import AlertMode
 from bot.notify.countdown_job import queue_countdowns
 from bot.notify.delivery import Delivery
 from bot.notify.plan import FactNews, Follower, StoryNews, alert_posts
-from bot.store.db import Store, make_engine, normalise_url
+from bot.store.db import Store
 from bot.store.follows import FollowRepo
 from bot.store.outbox import OutboxRepo
 from bot.store.releases import NewFact, ReleaseRepo
 from bot.store.tables import Follow, Outbox, Show, Source, Story
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from databases import fresh_database
 
 GUILDS, CHANNELS_PER_GUILD, COUNTDOWN_SHOWS = 1_000, 10, 50
 NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)  # 09:30 in New York: countdowns are due
@@ -89,33 +89,14 @@ def _follow(guild: int, channel: int, show: int) -> dict[str, Any]:
             "created_at": NOW - timedelta(days=1)}  # fmt: skip
 
 
-@contextmanager
-def fresh_database(server_url: str | None, tmp: str) -> Iterator[str]:
-    """An empty database: a SQLite file in `tmp`, or one made on the server for this run."""
-    if server_url is None:
-        yield f"sqlite:///{Path(tmp) / 'fanout.db'}"
-        return
-    name = f"premiere_bench_{os.getpid()}"
-    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield (
-            make_url(normalise_url(server_url))
-            .set(database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, fresh_database(args.database_url, tmp) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fresh_database(args.database_url, Path(tmp) / "fanout.db") as url,
+    ):
         store = Store.open(url)
         show_id, story_id, follows = seed(store)
         print(f"database {store.engine.url.get_backend_name()}: {follows} follows")
