@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 import bot
 from bot.store.locks import MIGRATE_LOCK, exclusive
-from bot.store.polls import SCHEMA_REVISION, PollStore, sqlite_pragmas
+from bot.store.polls import SCHEMA_REVISION, PollStore, database_of, sqlite_pragmas
 
 
 def normalise_url(url: str) -> str:
@@ -22,12 +22,11 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    backend, target = database_of(url)  # the file the polls repository opens too
     url = normalise_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    if backend != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", sqlite_pragmas)
     return engine
