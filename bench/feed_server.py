@@ -28,7 +28,8 @@ def render(feed: int, version: int) -> bytes:
     newest = version * 5 + ITEMS
     items = []
     for n in range(newest - ITEMS, newest):
-        published = _START - timedelta(minutes=(newest - n) * 7)
+        # An item keeps its date from version to version, as items in real feeds do.
+        published = _START + timedelta(minutes=(n - ITEMS) * 7)
         season, day = n % 7 + 1, n % 28 + 1
         items.append(
             f"<item><title>Show {feed}-{n} season {season} premiere date set for March {day}"

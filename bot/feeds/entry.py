@@ -24,6 +24,9 @@ class Entry(NamedTuple):
 class ParsedFeed:
     entries: list[Entry]
     warning: str | None  # feedparser found the feed ill-formed but still read entries
+    # The hashes of every item in the body (bot/feeds/items.py); None when it could not be
+    # scanned, and the next poll parses it whole.
+    item_digests: bytes | None = None
 
 
 class NotAFeed(Exception):

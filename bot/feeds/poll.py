@@ -102,8 +102,8 @@ class Poller:
                     guard=not source.trusted,
                 )
                 http_status = fetched.status
-                status, entries, body_hash = await self._read(source, fetched)
-            new = await self._write(source, self._success(source, fetched, body_hash), entries)
+                status, entries, body = await self._read(source, fetched)
+            new = await self._write(source, self._success(source, fetched, body), entries)
         except (FetchError, NotAFeed, ParserCrashed) as failure:
             status, http_status = "error", getattr(failure, "http_status", http_status)
             error = describe(failure)
@@ -122,26 +122,30 @@ class Poller:
 
     async def _read(
         self, source: PollTarget, fetched: Fetched
-    ) -> tuple[str, list[Entry], str | None]:
+    ) -> tuple[str, list[Entry], dict[str, Any]]:
+        """The status, the entries, and what to remember of the body: its hash, and the
+        digests of its items (so the next parse skips them)."""
         if fetched.body is None:
-            return "not_modified", [], source.body_hash
+            return "not_modified", [], {}
         body_hash = hashlib.sha256(fetched.body).hexdigest()
         if body_hash == source.body_hash:
-            return "unchanged", [], body_hash
-        parsed = await self.parsers.parse(fetched.body, fetched.content_type, fetched.url)
+            return "unchanged", [], {}
+        parsed = await self.parsers.parse(
+            fetched.body, fetched.content_type, fetched.url, known=source.item_digests
+        )
         if parsed.warning:
             log.warning("source=%s url=%s %s", source.name, source.url, parsed.warning)
-        return "ok", parsed.entries, body_hash
+        return "ok", parsed.entries, {"body_hash": body_hash, "item_digests": parsed.item_digests}
 
     def _success(
-        self, source: PollTarget, fetched: Fetched, body_hash: str | None
+        self, source: PollTarget, fetched: Fetched, body: dict[str, Any]
     ) -> dict[str, Any]:
         now = self.clock()
         interval = timedelta(seconds=source.interval_seconds)
         return {
             "etag": fetched.etag or source.etag,
             "last_modified": fetched.last_modified or source.last_modified,
-            "body_hash": body_hash,
+            **body,
             "last_polled_at": now,
             "last_success_at": now,
             "last_status": fetched.status,

@@ -22,7 +22,7 @@ from bot.feeds.entry import Entry
 
 # The Alembic revision tables.py describes: bump it with every new revision (a test checks
 # it), so start-up can tell "already migrated" without loading Alembic or SQLAlchemy.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 CONFIG_APPLIED = "feeds.yaml applied"  # bot_state key: the digest of the config last applied
 _CLOCK_SLACK = timedelta(days=1)  # how far ahead of us a site's clock may run
 
@@ -39,6 +39,7 @@ class PollTarget(NamedTuple):
     etag: str | None
     last_modified: str | None
     body_hash: str | None
+    item_digests: bytes | None
     consecutive_failures: int
     failing_since: datetime | None
     next_poll_at: datetime | None
@@ -261,8 +262,9 @@ class PollStore:
 
     def _target(self, row: Sequence[Any]) -> PollTarget:
         return PollTarget(
-            row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7], row[8],
-            self._time(row[9]), self._time(row[10]),
+            row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7],
+            None if row[8] is None else bytes(row[8]), row[9], self._time(row[10]),
+            self._time(row[11]),
         )  # fmt: skip
 
     def _time(self, value: Any) -> datetime | None:

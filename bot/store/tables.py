@@ -4,7 +4,16 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pydantic import ConfigDict
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.domain.names import KEY_LIMIT
@@ -68,6 +77,8 @@ class Source(_Table, table=True):
     etag: str | None = Field(default=None, max_length=ETAG_LIMIT)
     last_modified: str | None = Field(default=None, max_length=LAST_MODIFIED_LIMIT)
     body_hash: str | None = Field(default=None, max_length=64)
+    # The hashes of the items the last parse read, so the next one skips them (feeds/items.py).
+    item_digests: bytes | None = Field(default=None, sa_type=LargeBinary)
     next_poll_at: datetime | None = _when(index=True)
     last_polled_at: datetime | None = _when()
     last_success_at: datetime | None = _when()

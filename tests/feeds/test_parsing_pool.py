@@ -1,4 +1,5 @@
-"""The parser workers never outlive the bot, however it dies."""
+"""Where parsing runs (a thread while there is little, worker processes past that), what it
+skips, and workers that never outlive the bot, however it dies."""
 
 import asyncio
 import os
@@ -11,16 +12,19 @@ from pathlib import Path
 import pytest
 
 from bot.feeds.entry import NotAFeed
+from bot.feeds.items import read_items
+from bot.feeds.parse import parse_feed
 from bot.feeds.parsing_pool import ParsingPool
 from tests.feeds.conftest import fixture
+from tests.feeds.test_items import body_of
 
-# A bot stand-in: starts the pool, parses once, says which workers it has, then waits.
+# A bot stand-in: starts the workers, parses once, says which workers it has, then waits.
 BOT = """
 import asyncio, sys
 from bot.feeds.parsing_pool import ParsingPool
 
 async def main():
-    pool = ParsingPool(workers=2)
+    pool = ParsingPool(workers=2, inline_bytes=0)
     feed = await pool.parse(sys.stdin.buffer.read(), "application/rss+xml", "http://x/")
     assert feed.entries
     print(*pool._pool._processes, flush=True)
@@ -69,5 +73,54 @@ async def test_busy_counts_the_parses_in_flight() -> None:
         with pytest.raises(NotAFeed):
             await bad
         assert pool.busy == 0
+    finally:
+        pool.close()
+
+
+async def test_a_little_parsing_starts_no_workers_and_more_starts_them() -> None:
+    """Below `inline_bytes` waiting, parses run in the bot's thread; past it the workers
+    start and take every parse from then on. Both give what parse_feed gives."""
+    body = fixture("rss2.xml")
+    expected = parse_feed(body, None, "http://x/").entries
+    pool = ParsingPool(workers=2, inline_bytes=len(body) + 1)
+    try:
+        assert (await pool.parse(body, None, "http://x/")).entries == expected
+        assert pool._pool is None
+        together = await asyncio.gather(*(pool.parse(body, None, "http://x/") for _ in range(3)))
+        assert pool._pool is not None and pool._pool._processes  # the second one overflowed
+        assert all(feed.entries == expected for feed in together)
+        digests = {feed.item_digests for feed in together}
+        assert digests == {read_items(body, None).digests}  # type: ignore[union-attr]
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("inline_bytes", [1 << 20, 0], ids=["thread", "workers"])
+async def test_the_items_a_source_had_are_not_parsed_again(inline_bytes: int) -> None:
+    first, second = body_of("rss", [1, 2, 3]), body_of("rss", [4, 5, 2, 3])
+    pool = ParsingPool(workers=1, inline_bytes=inline_bytes)
+    try:
+        before = await pool.parse(first, None, "http://x/")
+        assert [e.title for e in before.entries] == [
+            f"Show {n} returns in March" for n in (1, 2, 3)
+        ]
+        after = await pool.parse(second, None, "http://x/", known=before.item_digests)
+        assert [e.title for e in after.entries] == [
+            "Show 4 returns in March",
+            "Show 5 returns in March",
+        ]
+        assert after.item_digests == read_items(second, None).digests  # type: ignore[union-attr]
+        again = await pool.parse(second, None, "http://x/", known=after.item_digests)
+        assert (again.entries, again.item_digests) == ([], after.item_digests)
+    finally:
+        pool.close()
+
+
+async def test_a_body_that_does_not_scan_is_parsed_whole_and_keeps_no_digests() -> None:
+    pool = ParsingPool(workers=1)
+    try:
+        feed = await pool.parse(fixture("latin1_declared.xml"), "application/xml", "http://x/",
+                                known=b"\0" * 8)  # fmt: skip
+        assert feed.entries and feed.item_digests is None
     finally:
         pool.close()

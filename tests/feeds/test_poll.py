@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.domain.polling import is_broken
+from bot.feeds.items import DIGEST_SIZE
 from bot.feeds.poll import Poller, PollOutcome
 from bot.store.db import Store
 from bot.store.tables import Source, Story
@@ -22,6 +23,7 @@ from tests.feeds.conftest import (
     slow,
     status,
 )
+from tests.feeds.test_items import body_of
 
 
 def stories(store: Store) -> list[Story]:
@@ -101,6 +103,44 @@ async def test_edited_headline_is_the_same_story(
     outcome = (await poll_all(poller))["SSD"]
     assert (outcome.status, outcome.new) == ("ok", 0)
     assert len(stories(store)) == 3
+
+
+async def test_a_changed_feed_has_only_its_new_items_read(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    """The source keeps the hashes of the items its last poll read, and the next poll reads
+    only the others. Shown with a story deleted by hand, as upkeep prunes old ones: its item,
+    still in the feed and unchanged, does not come back; the new item is stored."""
+    source_id = add_source(store, "SSD", feed_server.serve("/rss", feed(body_of("rss", [1, 2, 3]))))
+    await poll_all(poller)
+    assert len(source(store, source_id).item_digests or b"") == 3 * DIGEST_SIZE
+    with store.session() as session:
+        session.delete(
+            session.exec(select(Story).where(Story.title == "Show 1 returns in March")).one()
+        )
+    feed_server.serve("/rss", feed(body_of("rss", [4, 1, 2, 3])))
+    outcome = (await poll_all(poller))["SSD"]
+    assert (outcome.status, outcome.new) == ("ok", 1)
+    assert sorted(s.title for s in stories(store)) == [
+        f"Show {n} returns in March" for n in (2, 3, 4)
+    ]
+    assert len(source(store, source_id).item_digests or b"") == 4 * DIGEST_SIZE
+
+
+async def test_a_failed_poll_keeps_the_item_hashes_and_a_feed_that_does_not_scan_has_none(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    scanned = add_source(store, "SSD", feed_server.serve("/rss", feed(body_of("atom", [1, 2]))))
+    whole = add_source(
+        store, "Lupin", feed_server.serve("/fr", feed(fixture("latin1_declared.xml")))
+    )
+    await poll_all(poller)
+    digests = source(store, scanned).item_digests
+    assert digests is not None and len(digests) == 2 * DIGEST_SIZE
+    assert source(store, whole).item_digests is None  # Latin-1: parsed whole every time
+    feed_server.serve("/rss", status(500))
+    assert (await poll_all(poller))["SSD"].status == "error"
+    assert source(store, scanned).item_digests == digests
 
 
 @pytest.mark.parametrize(
@@ -387,10 +427,10 @@ async def test_a_bug_costs_one_source_which_backs_off(
     add_source(store, "Fine", feed_server.serve("/fine", feed(fixture("atom.xml"))))
     real_parse = poller.parsers.parse
 
-    async def parse(body: bytes, content_type: str | None, url: str):  # type: ignore[no-untyped-def]
+    async def parse(body: bytes, content_type: str | None, url: str, known: bytes | None):  # type: ignore[no-untyped-def]
         if url.endswith("/bug"):
             raise ValueError("first line of a bug\n" + "x" * 5000)
-        return await real_parse(body, content_type, url)
+        return await real_parse(body, content_type, url, known)
 
     monkeypatch.setattr(poller.parsers, "parse", parse)
     outcomes = await poll_all(poller)

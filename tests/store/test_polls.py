@@ -51,6 +51,7 @@ def test_what_a_poll_reads_of_due_and_enabled_sources(store: Store) -> None:
         tvline, decider = session.get(Source, ids["TVLine"]), session.get(Source, ids["Decider"])
         assert tvline is not None and decider is not None
         tvline.etag, tvline.last_modified, tvline.body_hash = '"v1"', "Mon, 23 Nov 2026", "ab" * 32
+        tvline.item_digests = bytes(range(16))
         tvline.consecutive_failures, tvline.failing_since, tvline.trusted = 2, failing, False
         decider.next_poll_at = NOW + timedelta(minutes=5)
     due = store.polls.to_poll(NOW)
@@ -61,7 +62,7 @@ def test_what_a_poll_reads_of_due_and_enabled_sources(store: Store) -> None:
     assert store.polls.target(ids["TVLine"]) == due[0]
     assert due[0] == PollTarget(
         ids["TVLine"], "TVLine", "https://tvline.com/feed/", False, 900, '"v1"',
-        "Mon, 23 Nov 2026", "ab" * 32, 2, failing, NOW,
+        "Mon, 23 Nov 2026", "ab" * 32, bytes(range(16)), 2, failing, NOW,
     )  # fmt: skip
     assert due[0].failing_since is not None and due[0].failing_since.tzinfo is not None
     assert enabled[1].next_poll_at == NOW + timedelta(minutes=5)
@@ -82,6 +83,7 @@ def test_changes_written_are_what_the_orm_reads(store: Store) -> None:
             (ids["TVLine"], {"etag": '"v2"', "last_polled_at": when, "last_status": 200}),
             (ids["Decider"], {"last_error": "HTTP 500", "consecutive_failures": 3}),
             (ids["Paused"], {"etag": '"p"', "last_polled_at": NOW, "last_status": 304}),
+            (ids["TVLine"], {"item_digests": b"\x00\xff" * 8}),  # bytes with a NUL in them
         ]
     )
     with store.session() as session:
@@ -94,6 +96,8 @@ def test_changes_written_are_what_the_orm_reads(store: Store) -> None:
             "HTTP 500", 3, None,
         )  # fmt: skip
         assert (paused.etag, paused.last_status) == ('"p"', 304)
+        assert tvline.item_digests == b"\x00\xff" * 8
+    assert store.polls.target(ids["TVLine"]).item_digests == b"\x00\xff" * 8  # type: ignore[union-attr]
 
 
 def test_naive_times_are_refused(store: Store) -> None:
