@@ -71,7 +71,7 @@ def spans(body: bytes) -> list[tuple[int, int]] | None:
     parser.EndElementHandler = end_element
     try:
         parser.Parse(body, True)
-    except expat.ExpatError:
+    except (expat.ExpatError, ValueError, LookupError):  # ValueError: a declared Shift_JIS
         return None
     return found
 

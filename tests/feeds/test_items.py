@@ -114,10 +114,13 @@ def test_an_empty_item_and_a_feed_without_items() -> None:
         b"<rss><channel><item><title>x &nbsp; y</title></item></channel></rss>",
         b"<rss><channel><item><title>x</title></channel></rss>",
         b"<rss><channel><foo:item>x</foo:item></channel></rss>",  # an unbound prefix
+        b'<?xml version="1.0" encoding="Shift_JIS"?><rss><channel><item/></channel></rss>',
+        b'<?xml version="1.0" encoding="x-no-such"?><rss><channel><item/></channel></rss>',
         b"not xml at all",
         b"",
     ],
-    ids=["latin-1", "utf-16", "html-entity", "unclosed", "unbound-prefix", "text", "empty"],
+    ids=["latin-1", "utf-16", "html-entity", "unclosed", "unbound-prefix", "shift-jis",
+         "unknown-encoding", "text", "empty"],  # fmt: skip
 )
 def test_what_the_scan_cannot_be_sure_of_is_parsed_whole(body: bytes) -> None:
     assert read_items(body, b"\0" * DIGEST_SIZE) is None
