@@ -119,8 +119,17 @@ def test_an_empty_item_and_a_feed_without_items() -> None:
         b"not xml at all",
         b"",
     ],
-    ids=["latin-1", "utf-16", "html-entity", "unclosed", "unbound-prefix", "shift-jis",
-         "unknown-encoding", "text", "empty"],  # fmt: skip
+    ids=[
+        "latin-1",
+        "utf-16",
+        "html-entity",
+        "unclosed",
+        "unbound-prefix",
+        "shift-jis",
+        "unknown-encoding",
+        "text",
+        "empty",
+    ],
 )
 def test_what_the_scan_cannot_be_sure_of_is_parsed_whole(body: bytes) -> None:
     assert read_items(body, b"\0" * DIGEST_SIZE) is None

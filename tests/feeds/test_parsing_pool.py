@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -122,5 +124,24 @@ async def test_a_body_that_does_not_scan_is_parsed_whole_and_keeps_no_digests() 
         feed = await pool.parse(fixture("latin1_declared.xml"), "application/xml", "http://x/",
                                 known=b"\0" * 8)  # fmt: skip
         assert feed.entries and feed.item_digests is None
+    finally:
+        pool.close()
+
+
+async def test_the_first_worker_starts_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first worker's start waits for the fork server to import feedparser (0.1-0.25 s);
+    the event loop, which fetches meanwhile, must not be the thread that waits."""
+    spawned_on: list[threading.Thread] = []
+    spawn = ProcessPoolExecutor._spawn_process  # type: ignore[attr-defined]
+
+    def recorded(executor: ProcessPoolExecutor) -> None:
+        spawned_on.append(threading.current_thread())
+        spawn(executor)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "_spawn_process", recorded)
+    pool = ParsingPool(workers=1, inline_bytes=0)
+    try:
+        assert (await pool.parse(fixture("rss2.xml"), None, "http://x/")).entries
+        assert len(spawned_on) == 1 and spawned_on[0] is not threading.main_thread()
     finally:
         pool.close()
