@@ -207,7 +207,7 @@ poll.Poller.cycle = cycle
 entry._classify_unread = classify_unread
 sys.argv = ["premiere-bot", "poll", "--once", "--config", sys.argv[1]]
 code = entry.cli()
-heavy = ("discord", "bot.classify.classifier", "sqlalchemy")
+heavy = ("discord", "bot.classify.classifier", "sqlalchemy", "aiohttp")
 print("loaded", [m for m in heavy if m in sys.modules])
 sys.exit(code)
 """

@@ -8,7 +8,6 @@ import zlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -17,6 +16,7 @@ import aiohttp
 
 from bot import PROJECT_URL, __version__
 from bot.domain.polling import ETAG_LIMIT, LAST_MODIFIED_LIMIT, usable_validator
+from bot.feeds.fetched import Fetched, FetchError, FetchLimits, describe
 from bot.feeds.guard import GuardedResolver, refused_reason
 
 USER_AGENT = f"premiere-bot/{__version__} (+{PROJECT_URL})"
@@ -25,40 +25,6 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_AGE = re.compile(r"max-age\s*=\s*([0-9]+)", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")  # not str.isdigit: "²" is a digit to it, and no number to int
 _YEAR = 365 * 86400  # seconds
-
-
-@dataclass(frozen=True)
-class FetchLimits:
-    timeout: float = 15.0
-    max_bytes: int = 5 * 1024 * 1024
-    max_redirects: int = 5
-    per_host: int = 2
-    total: int = 64
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A usable answer: 200 with a body, or 304 (`body` None: nothing changed)."""
-
-    status: int
-    body: bytes | None
-    url: str
-    etag: str | None
-    last_modified: str | None
-    content_type: str | None
-    max_age: timedelta | None
-
-
-class FetchError(Exception):
-    """The source could not be read; `message` says why in words fit for a log or a user."""
-
-    def __init__(
-        self, message: str, http_status: int | None = None, retry_after: timedelta | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.http_status = http_status
-        self.retry_after = retry_after
 
 
 class Fetcher:
@@ -225,10 +191,3 @@ def _seconds(digits: str) -> timedelta:
     """A header's number of seconds, at most a year: the schedule caps any wait far below
     that, and a site's absurd number (twenty digits) must not overflow and cost its feed."""
     return timedelta(seconds=min(int(digits) if len(digits) <= 10 else _YEAR, _YEAR))
-
-
-def describe(error: BaseException) -> str:
-    """An error in one line of at most 300 characters, fit for a log line or a JSON field."""
-    lines = str(error).strip().splitlines()
-    text = lines[0].strip() if lines else type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."

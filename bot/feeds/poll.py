@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.domain import polling
 from bot.feeds.entry import Entry, NotAFeed
-from bot.feeds.fetch import Fetched, Fetcher, FetchError, describe
+from bot.feeds.fetched import FeedFetcher, Fetched, FetchError, describe
 from bot.feeds.group_commit import GroupCommit
 from bot.feeds.parsing_pool import ParserCrashed, ParsingPool
 from bot.store.polls import PollStore, PollTarget
@@ -53,7 +53,7 @@ class Poller:
     def __init__(
         self,
         polls: PollStore,
-        fetcher: Fetcher,
+        fetcher: FeedFetcher,
         parsers: ParsingPool,
         *,
         backlog_age: timedelta,

@@ -1,0 +1,205 @@
+"""`poll --once` fetches in a child process, forked before the command imports anything.
+
+A poll of unchanged feeds is mostly start-up, and two imports made one after the other
+took most of it: aiohttp (0.1-0.15 s, the TLS contexts it builds at import included), and
+pydantic-settings with the feeds.yaml schema (about 0.1 s). Forked first, the child imports
+aiohttp and opens the HTTP sessions on one core while this process imports the rest, reads
+feeds.yaml and the sources due on the other; neither imports what the other does.
+
+The poller fetches through `FetchProcess` as through a `Fetcher` (the same `fetch` and
+`limits`): each request goes to the child over a socket pair, and its answer, a `Fetched`
+or a `FetchError`, comes back pickled. The child answers requests concurrently, with its
+own per-host and total limits, and exits when this process closes its end or dies.
+"""
+
+import contextlib
+import itertools
+import os
+import pickle
+import signal
+import socket
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from bot.feeds.fetched import Fetched, FetchError, FetchLimits, describe
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from bot.feeds.fetch import Fetcher
+
+_LENGTH = 4  # bytes of the big-endian length before each pickled message
+
+
+class FetchProcess:
+    """A forked child that fetches for this process. Only forked while this process has a
+    single thread: forking one with more could copy a lock another thread holds."""
+
+    def __init__(self, pid: int, end: socket.socket, limits: FetchLimits) -> None:
+        self.pid = pid
+        self.limits = limits
+        self._end = end
+        self._writer: asyncio.StreamWriter | None = None
+        self._connecting: asyncio.Future[asyncio.StreamWriter] | None = None
+        self._answers: dict[int, asyncio.Future[Any]] = {}
+        self._numbers = itertools.count()
+        self._listening: asyncio.Task[None] | None = None
+        self._gone: FetchError | None = None  # set once the child can answer no more
+
+    @classmethod
+    def fork(cls, limits: FetchLimits | None = None) -> "FetchProcess":
+        limits = limits or FetchLimits()
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            _child(theirs, limits)
+        theirs.close()
+        return cls(pid, ours, limits)
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        guard: bool = False,
+    ) -> Fetched:
+        """As Fetcher.fetch: the answer, or FetchError (also when the child has died)."""
+        import asyncio
+
+        writer = await self._connected()
+        if self._gone:
+            raise self._gone
+        number = next(self._numbers)
+        answer = self._answers[number] = asyncio.get_running_loop().create_future()
+        writer.write(_frame((number, url, etag, last_modified, guard)))
+        try:
+            result = await answer
+        finally:  # cancelled (Ctrl-C): the answer, if it comes, has no one to go to
+            self._answers.pop(number, None)
+        if isinstance(result, BaseException):
+            raise result
+        assert isinstance(result, Fetched)
+        return result
+
+    async def aclose(self) -> None:
+        """Ends the exchange (inside the event loop that used it): the child exits."""
+        if self._writer is not None:
+            self._writer.close()
+            with contextlib.suppress(OSError):  # a child that died has reset the socket
+                await self._writer.wait_closed()
+        if self._listening is not None:
+            self._listening.cancel()
+
+    def close(self) -> None:
+        """Ends the child, whatever it is doing (its work is only reads), and reaps it."""
+        self._end.close()
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):  # gone already and reaped
+            pass
+
+    async def _connected(self) -> "asyncio.StreamWriter":
+        """The stream to the child, opened by the first fetch; the fetches that start
+        meanwhile wait for the same one (a second stream on the socket would close it)."""
+        import asyncio
+
+        if self._connecting is None:
+            self._connecting = asyncio.ensure_future(self._connect())
+        return await self._connecting
+
+    async def _connect(self) -> "asyncio.StreamWriter":
+        import asyncio
+
+        reader, self._writer = await asyncio.open_connection(sock=self._end)
+        self._listening = asyncio.create_task(self._listen(reader))
+        return self._writer
+
+    async def _listen(self, reader: "asyncio.StreamReader") -> None:
+        reason = "the fetching process ended"  # its socket closed, or was reset: it died
+        try:
+            while (message := await _receive(reader)) is not None:
+                number, result = message
+                answer = self._answers.get(number)
+                if answer is not None and not answer.done():
+                    answer.set_result(result)
+        except ConnectionError:
+            pass
+        except (OSError, pickle.UnpicklingError, EOFError) as error:
+            reason = f"the fetching process could not be read: {describe(error)}"
+        self._gone = FetchError(reason)
+        for answer in self._answers.values():
+            if not answer.done():
+                answer.set_exception(self._gone)
+
+
+def _child(end: socket.socket, limits: FetchLimits) -> NoReturn:
+    """The child's whole life: it leaves through os._exit, so none of the parent's exit
+    handlers or buffered output run twice."""
+    code = 1
+    try:
+        # Ctrl-C reaches the whole process group: the parent reports it, then ends this.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        import asyncio
+
+        asyncio.run(_serve(end, limits))
+        code = 0
+    except ConnectionError:  # the parent went away mid-message (Ctrl-C): nothing to say
+        code = 0
+    except BaseException:  # a crash is printed; the parent reports its sources as errors
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+async def _serve(end: socket.socket, limits: FetchLimits) -> None:
+    import asyncio
+
+    from bot.feeds.fetch import Fetcher  # aiohttp: the import the parent does not make
+
+    reader, writer = await asyncio.open_connection(sock=end)
+    sending = asyncio.Lock()  # one message at a time on the socket
+    answering: set[asyncio.Task[None]] = set()
+    async with Fetcher.open(limits) as fetcher:
+        while (request := await _receive(reader)) is not None:
+            task = asyncio.create_task(_answer(fetcher, request, writer, sending))
+            answering.add(task)
+            task.add_done_callback(answering.discard)
+        for task in answering:  # the parent is gone: no one waits for these
+            task.cancel()
+
+
+async def _answer(
+    fetcher: "Fetcher", request: tuple[Any, ...], writer: "asyncio.StreamWriter", sending: Any
+) -> None:
+    number, url, etag, last_modified, guard = request
+    result: Fetched | Exception
+    try:
+        result = await fetcher.fetch(url, etag=etag, last_modified=last_modified, guard=guard)
+    except FetchError as error:
+        result = error
+    except Exception as error:  # a bug costs its source, as in the parent's poller
+        result = RuntimeError(f"{type(error).__name__}: {describe(error)}")
+    async with sending:
+        writer.write(_frame((number, result)))
+        await writer.drain()
+
+
+def _frame(message: object) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(_LENGTH, "big") + data
+
+
+async def _receive(reader: "asyncio.StreamReader") -> Any:
+    """The next message, or None once the other end has closed."""
+    import asyncio
+
+    try:
+        length = int.from_bytes(await reader.readexactly(_LENGTH), "big")
+        data = await reader.readexactly(length)
+    except asyncio.IncompleteReadError:
+        return None
+    return pickle.loads(data)

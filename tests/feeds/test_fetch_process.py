@@ -1,0 +1,97 @@
+"""The fetching child `poll --once` forks: answers and errors come back whole, a child that
+dies fails the fetches waiting on it, and it never outlives its parent.
+
+Each test runs a small parent in a process of its own, since forking pytest's own process
+(threads, open sockets) is what FetchProcess must never do."""
+
+import asyncio
+import json
+import signal
+import sys
+
+from tests.feeds.conftest import FeedServer, feed, fixture, status
+from tests.feeds.test_parsing_pool import alive
+
+PARENT = """
+import asyncio, json, os, signal, sys
+from bot.feeds.fetch_process import FetchProcess
+from bot.feeds.fetched import FetchError
+
+fetching = FetchProcess.fork()
+
+async def fetch(url, **validators):
+    try:
+        got = await fetching.fetch(url, **validators)
+    except FetchError as error:
+        seconds = error.retry_after.total_seconds() if error.retry_after else None
+        return {"error": error.message, "http_status": error.http_status, "retry_after": seconds}
+    return {"status": got.status, "etag": got.etag, "size": len(got.body or b"")}
+
+async def main(urls):
+    print(json.dumps({"child": fetching.pid, "aiohttp here": "aiohttp" in sys.modules}))
+    answers = await asyncio.gather(*(fetch(url) for url in urls))
+    answers.append(await fetch(urls[0], etag='"v1"'))
+    os.kill(fetching.pid, signal.SIGKILL)  # the child dies: what waits, and what follows, fail
+    answers.append(await fetch(urls[0]))
+    answers.append(await fetch(urls[0]))
+    await fetching.aclose()
+    print(json.dumps(answers))
+
+asyncio.run(main(sys.argv[1:]))
+fetching.close()
+"""
+
+
+async def run_parent(script: str, *args: str) -> list[str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    return out.decode().splitlines()
+
+
+async def test_answers_and_errors_come_back_whole(feed_server: FeedServer) -> None:
+    ok = feed_server.serve("/rss", feed(fixture("rss2.xml"), ETag='"v1"'))
+    failing = feed_server.serve("/500", status(500))
+    slow_down = feed_server.serve("/429", status(429, **{"Retry-After": "120"}))
+    first, answers = await run_parent(PARENT, ok, failing, slow_down)
+    started = json.loads(first)
+    assert started["aiohttp here"] is False  # the parent never imports it
+    rss, server_error, too_many, not_modified, died, after = json.loads(answers)
+    assert rss == {"status": 200, "etag": '"v1"', "size": len(fixture("rss2.xml"))}
+    assert server_error == {
+        "error": "HTTP 500 Internal Server Error", "http_status": 500, "retry_after": None,
+    }  # fmt: skip
+    assert too_many["http_status"] == 429 and too_many["retry_after"] == 120
+    assert not_modified == {"status": 304, "etag": '"v1"', "size": 0}
+    gone = {"error": "the fetching process ended", "http_status": None, "retry_after": None}
+    assert died == after == gone
+    assert not alive(started["child"])
+
+
+LINGER = """
+import sys, time
+from bot.feeds.fetch_process import FetchProcess
+
+print(FetchProcess.fork().pid, flush=True)
+time.sleep(600)
+"""
+
+
+async def test_the_child_exits_when_its_parent_is_killed() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", LINGER, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    child = int(await asyncio.wait_for(process.stdout.readline(), timeout=30))
+    assert alive(child)
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+    for _ in range(100):  # the child sees its socket close once the parent is gone
+        if not alive(child):
+            break
+        await asyncio.sleep(0.1)
+    assert not alive(child)
+    assert await process.stdout.read() == b""  # the child wrote nothing of the parent's
