@@ -316,16 +316,16 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
         try:
             if args.fetching is None:
                 async with Fetcher.open() as fetcher:
-                    await on(fetcher, parsers, finished)
+                    await poll_through(fetcher, parsers, finished)
             else:
                 try:
-                    await on(args.fetching, parsers, finished)
+                    await poll_through(args.fetching, parsers, finished)
                 finally:
                     await args.fetching.aclose()
         finally:
             parsers.close()
 
-    async def on(
+    async def poll_through(
         fetcher: "FeedFetcher", parsers: ParsingPool, finished: "Callable[[PollOutcome], object]"
     ) -> None:
         poller = Poller(polls, fetcher, parsers, backlog_age=config.defaults.backlog_age)
