@@ -9,7 +9,6 @@ import gc
 import logging
 import os
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,10 +96,8 @@ def main(argv: Sequence[str] | None = None, *, may_fork: bool = False) -> int:
         parser.print_help()
         return EXIT_USAGE
     args.fetching = None
-    # Before the imports below, so the child's import of aiohttp runs beside them; and only
-    # while this process has one thread (a fork copies no thread, but any lock one holds).
-    single = threading.active_count() == 1
-    if may_fork and args.handler is _poll and args.once and hasattr(os, "fork") and single:
+    # Before the imports below, so the child's import of aiohttp runs beside them.
+    if may_fork and args.handler is _poll and args.once:
         from bot.feeds.fetch_process import FetchProcess
 
         args.fetching = FetchProcess.fork()

@@ -18,6 +18,7 @@ import os
 import pickle
 import signal
 import socket
+import threading
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot.feeds.fetched import Fetched, FetchError, FetchLimits, describe
@@ -31,8 +32,7 @@ _LENGTH = 4  # bytes of the big-endian length before each pickled message
 
 
 class FetchProcess:
-    """A forked child that fetches for this process. Only forked while this process has a
-    single thread: forking one with more could copy a lock another thread holds."""
+    """A forked child that fetches for this process."""
 
     def __init__(self, pid: int, end: socket.socket, limits: FetchLimits) -> None:
         self.pid = pid
@@ -46,7 +46,11 @@ class FetchProcess:
         self._gone: FetchError | None = None  # set once the child can answer no more
 
     @classmethod
-    def fork(cls, limits: FetchLimits | None = None) -> "FetchProcess":
+    def fork(cls, limits: FetchLimits | None = None) -> "FetchProcess | None":
+        """The child, or None where forking is not safe: no fork on this platform, or more
+        than one thread here (a fork copies no other thread, but any lock one holds)."""
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            return None
         limits = limits or FetchLimits()
         ours, theirs = socket.socketpair()
         pid = os.fork()

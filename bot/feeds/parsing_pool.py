@@ -49,20 +49,22 @@ class ParsingPool:
         parse; the items they match are not parsed again (bot/feeds/items.py)."""
         self.busy += 1
         try:
-            digests = None
+            digests, scanned = None, False
             if known:
                 items = await self._inline(read_items, body, known)
+                scanned = True  # a body that does not scan is not scanned again below
                 if items is not None:
                     if items.unseen is None:
                         return ParsedFeed([], None, items.digests)
                     body, digests = items.unseen, items.digests
+            job = (body, content_type, url, digests, scanned)
             if self._pool is None and self._waiting_inline + len(body) <= self.inline_bytes:
                 self._waiting_inline += len(body)
                 try:
-                    return await self._inline(_parse, body, content_type, url, digests)
+                    return await self._inline(_parse, *job)
                 finally:
                     self._waiting_inline -= len(body)
-            return await self._in_workers(body, content_type, url, digests)
+            return await self._in_workers(*job)
         finally:
             self.busy -= 1
 
@@ -106,12 +108,14 @@ class ParsingPool:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _parse(body: bytes, content_type: str | None, url: str, digests: bytes | None) -> ParsedFeed:
+def _parse(
+    body: bytes, content_type: str | None, url: str, digests: bytes | None, scanned: bool
+) -> ParsedFeed:
     """Runs in a worker or the parse thread; the bot imports feedparser only when it parses.
-    Without `digests` the body is whole, and its items are hashed here, beside the parse."""
+    A body not `scanned` yet is whole, and its items are hashed here, beside the parse."""
     from bot.feeds.parse import parse_feed
 
-    if digests is None:
+    if not scanned:
         items = read_items(body, None)
         digests = items.digests if items is not None else None
     return dataclasses.replace(parse_feed(body, content_type, url), item_digests=digests)

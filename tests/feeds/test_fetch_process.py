@@ -8,7 +8,9 @@ import asyncio
 import json
 import signal
 import sys
+import threading
 
+from bot.feeds.fetch_process import FetchProcess
 from tests.feeds.conftest import FeedServer, feed, fixture, status
 from tests.feeds.test_parsing_pool import alive
 
@@ -95,3 +97,16 @@ async def test_the_child_exits_when_its_parent_is_killed() -> None:
         await asyncio.sleep(0.1)
     assert not alive(child)
     assert await process.stdout.read() == b""  # the child wrote nothing of the parent's
+
+
+def test_a_process_with_other_threads_is_not_forked() -> None:
+    """Forking copies no other thread but any lock one holds: then the poll fetches in its
+    own process instead."""
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert FetchProcess.fork() is None
+    finally:
+        release.set()
+        other.join()
