@@ -112,12 +112,14 @@ def _parse(
     body: bytes, content_type: str | None, url: str, digests: bytes | None, scanned: bool
 ) -> ParsedFeed:
     """Runs in a worker or the parse thread; the bot imports feedparser only when it parses.
-    A body not `scanned` yet is whole, and its items are hashed here, beside the parse."""
+    A body not `scanned` yet is whole: its items are hashed here, beside the parse, and
+    what feedparser reads of them cut as after a scan (bot/feeds/items.py)."""
     from bot.feeds.parse import parse_feed
 
     if not scanned:
         items = read_items(body, None)
-        digests = items.digests if items is not None else None
+        if items is not None:
+            body, digests = items.unseen or body, items.digests
     return dataclasses.replace(parse_feed(body, content_type, url), item_digests=digests)
 
 

@@ -98,11 +98,89 @@ def test_a_body_whose_items_are_all_known_has_nothing_left_to_parse() -> None:
     assert read_items(rebuilt, known.digests) == (known.digests, None)
 
 
+WORDPRESS = (
+    '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+    'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+    'xmlns:wfw="http://wellformedweb.org/CommentAPI/" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:slash="http://purl.org/rss/1.0/modules/slash/" xmlns:media="http://search.yahoo.com/mrss/">'
+    "<channel><title>TV News</title><link>https://tvnews.example/</link><category>TV</category>"
+    "{items}</channel></rss>"
+)
+WORDPRESS_ITEM = (
+    "<item><title>Show {n} season 2 premiere date set</title>"
+    "<link>https://tvnews.example/show-{n}/</link>"
+    "<comments>https://tvnews.example/show-{n}/#respond</comments>"
+    "<dc:creator><![CDATA[Ann]]></dc:creator><author>ann@tvnews.example</author>"
+    "<pubDate>Tue, 24 Nov 2026 06:1{n}:00 +0000</pubDate>"
+    "<category><![CDATA[Premieres]]></category><category domain='tags'>Show {n}</category>"
+    '<guid isPermaLink="false">https://tvnews.example/?p={n}</guid>'
+    "<description><![CDATA[<p>Season 2 on Paramount+.</p>]]></description>"
+    "<content:encoded><![CDATA[<p>Season 2 on Paramount+, in March.</p>]]></content:encoded>"
+    "<wfw:commentRss>https://tvnews.example/show-{n}/feed/</wfw:commentRss>"
+    "<slash:comments>3</slash:comments><media:thumbnail url='https://tvnews.example/{n}.jpg'/>"
+    "<enclosure url='https://tvnews.example/{n}.mp3' type='audio/mpeg' length='1'/></item>"
+)
+UNREAD = [
+    b"<comments>https://tvnews.example/show-1/#respond</comments>",
+    b"<dc:creator><![CDATA[Ann]]></dc:creator>",
+    b"<author>ann@tvnews.example</author>",
+    b"<category><![CDATA[Premieres]]></category>",
+    b"<category domain='tags'>Show 1</category>",
+    b"<wfw:commentRss>https://tvnews.example/show-1/feed/</wfw:commentRss>",
+    b"<slash:comments>3</slash:comments>",
+    b"<media:thumbnail url='https://tvnews.example/1.jpg'/>",
+    b"<enclosure url='https://tvnews.example/1.mp3' type='audio/mpeg' length='1'/>",
+]
+
+
+def test_the_children_no_entry_field_comes_from_are_cut_before_feedparser() -> None:
+    """A WordPress item is mostly categories, authors and comment links: they are cut out of
+    what feedparser reads, and the entries are the same; the channel's own are left."""
+    body = WORDPRESS.format(items="".join(WORDPRESS_ITEM.format(n=n) for n in (1, 2))).encode()
+    found = spans(body)
+    assert found is not None
+    assert [body[a:b] for a, b in found[0].unread] == UNREAD
+    items = read_items(body, None)
+    assert items is not None and items.unseen is not None
+    assert entries(items.unseen) == entries(body)
+    assert [e.title for e in entries(items.unseen)] == [
+        "Show 1 season 2 premiere date set",
+        "Show 2 season 2 premiere date set",
+    ]
+    for cut in UNREAD:
+        assert cut not in items.unseen
+    assert b"<channel><title>TV News</title><link>https://tvnews.example/</link><category>TV" in (
+        items.unseen
+    )
+
+
+def test_children_that_feedparser_reads_into_entry_fields_are_left() -> None:
+    """media:title and media:description are read as the title and summary, and a title
+    inside a category is read as the item's title (feedparser's own test corpus has one):
+    these items lose nothing, and each still yields its entry."""
+    body = body_of("rss", []).replace(
+        b"</channel>",
+        b"<item><media:title xmlns:media='http://search.yahoo.com/mrss/'>Only a media title"
+        b"</media:title><guid>a</guid></item>"
+        b"<item><media:description xmlns:media='http://search.yahoo.com/mrss/'>Only a media "
+        b"summary</media:description><guid>b</guid></item>"
+        b"<item><category>TV<image><title>Title in a category</title></image></category>"
+        b"<guid>c</guid></item></channel>",
+    )
+    items = read_items(body, None)
+    assert items is not None and items.unseen == body
+    assert [(e.title, e.summary) for e in entries(body)] == [
+        ("Only a media title", ""),
+        ("Only a media summary", "Only a media summary"),
+        ("Title in a category", ""),
+    ]
+
+
 def test_an_empty_item_and_a_feed_without_items() -> None:
     body = b"<rss><channel><title>t</title><item/><item><title>x</title></item></channel></rss>"
     found = spans(body)
     assert found is not None
-    assert [body[a:b] for a, b in found] == [b"<item/>", b"<item><title>x</title></item>"]
+    assert [body[a:b] for a, b, _ in found] == [b"<item/>", b"<item><title>x</title></item>"]
     assert spans(b"<rss><channel><title>t</title></channel></rss>") == []
 
 
