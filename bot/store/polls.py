@@ -47,16 +47,19 @@ class PollTarget(NamedTuple):
 
 _TARGETS = f"SELECT {', '.join(PollTarget._fields)} FROM source WHERE enabled"
 _STORY_COLUMNS = ("source_id", "key", "fingerprint", "url", "title", "summary", "published_at",
-                  "first_seen_at", "backlog")  # fmt: skip
+                  "first_seen_at", "backlog", "classified_at")  # fmt: skip
 _ADD_STORY = (
-    f"INSERT INTO story ({', '.join(_STORY_COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
-    "ON CONFLICT (source_id, key) DO NOTHING"
+    f"INSERT INTO story ({', '.join(_STORY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_STORY_COLUMNS))}) ON CONFLICT (source_id, key) DO NOTHING"
 )
 # The catalogue as ShowRepo.catalogue() reads it: shows not retired, and retired ones that
 # someone still follows. With none, the classifier has nothing to find in any story.
+_SHOWS = (
+    "EXISTS (SELECT 1 FROM show WHERE origin <> 'retired' OR id IN (SELECT show_id FROM follow))"
+)
+_HAS_SHOWS = f"SELECT {_SHOWS}"
 _MARK_READ_IF_NO_SHOWS = (
-    "UPDATE story SET classified_at = ? WHERE classified_at IS NULL AND NOT EXISTS "
-    "(SELECT 1 FROM show WHERE origin <> 'retired' OR id IN (SELECT show_id FROM follow))"
+    f"UPDATE story SET classified_at = ? WHERE classified_at IS NULL AND NOT {_SHOWS}"
 )
 
 
@@ -157,6 +160,11 @@ class PollStore:
         An entry without a date, or dated more than a day after `seen_at` (a wrong clock or
         a year 9999), is dated `seen_at`. One first seen more than `backlog_age` after its
         publication is backlog: it may update the calendar but never alerts.
+
+        With no show in the catalogue, the stories are stored read (classified at
+        `seen_at`), as `settle_unread` would mark them once the cycle ends: the classifier
+        has nothing to find in them, and marking 10,000 rows afterwards cost a first poll
+        of 200 feeds 0.06-0.1 s.
         """
         counts = []
         # What every story of the batch shares is worked out once: a first poll of 1,000
@@ -168,11 +176,12 @@ class PollStore:
             seen_at - backlog_age,
         )
         with self._transaction(write=True) as cursor:
+            read = None if self._run(cursor, _HAS_SHOWS).fetchone()[0] else seen
             for source_id, _, entries in batch:
                 rows = [
                     (source_id, e.key, e.fingerprint, e.url, e.title, e.summary,
                      seen if (when := e.published) is None or when > latest else self._value(when),
-                     seen, when is not None and when <= latest and when < oldest_new)
+                     seen, when is not None and when <= latest and when < oldest_new, read)
                     for e in entries
                 ]  # fmt: skip
                 if rows:

@@ -136,7 +136,8 @@ def test_storing_returns_only_what_is_new_and_writes_the_state_with_it(store: St
     assert stored[(ids["TVLine"], "key-3")].published_at == NOW  # no date: the time it was seen
     assert stored[(ids["TVLine"], "key-4")].published_at == NOW  # two days ahead: a wrong clock
     assert stored[(ids["TVLine"], "key-5")].first_seen_at == later
-    assert all(r.classified_at is None for r in rows)
+    # No show in the catalogue: the classifier would find nothing, so they are read at once.
+    assert all(r.classified_at == r.first_seen_at for r in rows)
 
 
 def test_a_batch_that_fails_stores_nothing(store: Store) -> None:
@@ -158,11 +159,20 @@ def test_a_batch_that_fails_stores_nothing(store: Store) -> None:
     assert store.polls.store([(ids["TVLine"], {}, [_entry(1, NOW)])], NOW, timedelta(days=1)) == [1]
 
 
-def test_unread_stories_are_marked_read_only_with_no_show_to_find(store: Store) -> None:
+def test_stories_are_stored_unread_only_with_a_show_to_find(store: Store) -> None:
     ids = _apply(store)
+    store.polls.store([(ids["TVLine"], {}, [_entry(1, NOW)])], NOW, timedelta(1))
+    _apply(store, TWO + "shows:\n  - title: Severance\n")
+    later = NOW + timedelta(hours=1)
+    store.polls.store([(ids["TVLine"], {}, [_entry(2, NOW)])], later, timedelta(1))
+    with store.session() as session:
+        read = {s.key: s.classified_at for s in session.exec(select(Story))}
+    assert read == {"key-1": NOW, "key-2": None}
+
+
+def test_unread_stories_are_marked_read_only_with_no_show_to_find(store: Store) -> None:
+    ids = _apply(store, TWO + "shows:\n  - title: Severance\n")
     store.polls.store([(ids["TVLine"], {}, [_entry(1, NOW), _entry(2, NOW)])], NOW, timedelta(1))
-    show_yaml = TWO + "shows:\n  - title: Severance\n"
-    _apply(store, show_yaml)
     assert store.polls.settle_unread(NOW) == (0, True)  # the classifier has a show to look for
     _apply(store)  # the show leaves feeds.yaml: retired, and nobody follows it
     with store.session() as session:
