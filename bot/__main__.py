@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.feeds.poll import PollOutcome
     from bot.settings import Settings
     from bot.store.db import Store
+    from bot.store.polls import PollStore
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C
@@ -285,9 +286,10 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
     import asyncio
     from datetime import UTC, datetime
 
+    from bot.feeds.early import EarlyPolls
     from bot.feeds.parsing_pool import ParsingPool
     from bot.feeds.poll import Poller
-    from bot.store.polls import CONFIG_APPLIED, SCHEMA_REVISION, PollStore
+    from bot.store.polls import PollStore
 
     if args.fetching is None:
         from bot.feeds.fetch import Fetcher
@@ -310,34 +312,47 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
         _say_unusable(error)
         return EXIT_INVALID
 
-    async def cycle(finished: "Callable[[PollOutcome], object]") -> None:
+    async def cycle(finished: "Callable[[PollOutcome], object]", new: list[str] | None) -> int:
         parsers = ParsingPool()
         try:
             if args.fetching is None:
                 async with Fetcher.open() as fetcher:
-                    await poll_through(fetcher, parsers, finished)
-            else:
-                try:
-                    await poll_through(args.fetching, parsers, finished)
-                finally:
-                    await args.fetching.aclose()
+                    return await poll_through(fetcher, parsers, finished, new)
+            try:
+                return await poll_through(args.fetching, parsers, finished, new)
+            finally:
+                await args.fetching.aclose()
         finally:
             parsers.close()
 
     async def poll_through(
-        fetcher: "FeedFetcher", parsers: ParsingPool, finished: "Callable[[PollOutcome], object]"
-    ) -> None:
-        poller = Poller(polls, fetcher, parsers, backlog_age=config.defaults.backlog_age)
-        await poller.cycle(everything=args.all, finished=finished)
+        fetcher: "FeedFetcher",
+        parsers: ParsingPool,
+        finished: "Callable[[PollOutcome], object]",
+        new: list[str] | None,
+    ) -> int:
+        """The cycle, after applying feeds.yaml unless `new` is None; the URLs of its sources
+        that have no row yet, `new`, are polled meanwhile (bot/feeds/early.py)."""
+        early = EarlyPolls(fetcher, parsers)
+        try:
+            if new is not None:
+                early.start(new)
+                code = await asyncio.to_thread(_on_store, config, settings, _apply)
+                if code != EXIT_OK:
+                    return code
+            poller = Poller(
+                polls, fetcher, parsers, backlog_age=config.defaults.backlog_age, early=early
+            )
+            await poller.cycle(everything=args.all, finished=finished)
+            return EXIT_OK
+        finally:
+            await early.close()
 
     finished: list[PollOutcome] = []  # in the order the sources were done with
     try:
-        stale = polls.schema_revision() != SCHEMA_REVISION
-        if stale or polls.state(CONFIG_APPLIED) != config.digest():
-            code = _on_store(config, settings, _apply)
-            if code != EXIT_OK:
-                return code
-        asyncio.run(cycle(finished.append))
+        code = asyncio.run(cycle(finished.append, _unapplied_sources(polls, config)))
+        if code != EXIT_OK:
+            return code
         if polls.settle_unread(datetime.now(UTC))[1]:
             if held_off:
                 gc.enable()
@@ -351,6 +366,18 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
         # Also when Ctrl-C or a failing database cuts the command short: the sources that
         # finished were stored, and saying which spares the user a guess.
         _print_outcomes(finished, as_json=args.json)
+
+
+def _unapplied_sources(polls: "PollStore", config: "FeedsConfig") -> list[str] | None:
+    """None when the schema is current and `config` applied already; else the URLs of its
+    enabled sources that have no row yet (every one, before the schema exists)."""
+    from bot.store.polls import CONFIG_APPLIED, SCHEMA_REVISION
+
+    revision = polls.schema_revision()
+    if revision == SCHEMA_REVISION and polls.state(CONFIG_APPLIED) == config.digest():
+        return None
+    known = polls.source_urls() if revision is not None else set()
+    return [source.url for source in config.sources if source.enabled and source.url not in known]
 
 
 def _apply(config: "FeedsConfig", store: "Store") -> int:

@@ -73,7 +73,9 @@ class ParsingPool:
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="parse")
         return await asyncio.get_running_loop().run_in_executor(self._thread, work, *args)
 
-    def _start_workers(self) -> None:
+    def start_workers(self) -> None:
+        """Starts the worker processes now, not once the thread has enough waiting: for a
+        caller that knows whole feeds are coming while this process is busy elsewhere."""
         if self._pool is not None:
             return
         # forkserver: forking the running bot (threads, sockets) is unsafe; the server
@@ -88,7 +90,7 @@ class ParsingPool:
         self._first_worker = _first_worker(self._pool)
 
     async def _in_workers(self, *args: Any) -> ParsedFeed:
-        self._start_workers()
+        self.start_workers()
         try:
             await asyncio.wrap_future(self._first_worker)
             return await asyncio.get_running_loop().run_in_executor(self._pool, _parse, *args)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain import polling
+from bot.feeds.early import EarlyPolls, Parsing
 from bot.feeds.entry import Entry, NotAFeed
 from bot.feeds.fetched import FeedFetcher, Fetched, FetchError, describe
 from bot.feeds.group_commit import GroupCommit
@@ -58,12 +59,14 @@ class Poller:
         *,
         backlog_age: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        early: EarlyPolls | None = None,
     ) -> None:
         self.polls = polls
         self.fetcher = fetcher
         self.parsers = parsers
         self.backlog_age = backlog_age
         self.clock = clock
+        self.early = early  # answers fetched before the cycle started (bot/feeds/early.py)
         # While feeds are being parsed, their stories arrive one feed at a time: a batch
         # waits a moment for the next ones rather than paying a transaction per feed.
         self._writes = GroupCommit(
@@ -95,14 +98,10 @@ class Poller:
         status, http_status, new, error = "error", None, 0, None
         try:
             async with self._bodies:
-                fetched = await self.fetcher.fetch(
-                    source.url,
-                    etag=source.etag,
-                    last_modified=source.last_modified,
-                    guard=not source.trusted,
-                )
+                early = self.early.take(source) if self.early else None
+                fetched, parsing = await early if early else (await self._fetch(source), None)
                 http_status = fetched.status
-                status, entries, body = await self._read(source, fetched)
+                status, entries, body = await self._read(source, fetched, parsing)
             new = await self._write(source, self._success(source, fetched, body), entries)
         except (FetchError, NotAFeed, ParserCrashed) as failure:
             status, http_status = "error", getattr(failure, "http_status", http_status)
@@ -120,18 +119,30 @@ class Poller:
                 source.name, source.url, status, http_status, new, elapsed, error)  # fmt: skip
         return PollOutcome(source.name, source.url, status, http_status, new, elapsed, error)
 
+    async def _fetch(self, source: PollTarget) -> Fetched:
+        return await self.fetcher.fetch(
+            source.url,
+            etag=source.etag,
+            last_modified=source.last_modified,
+            guard=not source.trusted,
+        )
+
     async def _read(
-        self, source: PollTarget, fetched: Fetched
+        self, source: PollTarget, fetched: Fetched, parsing: "Parsing | None"
     ) -> tuple[str, list[Entry], dict[str, Any]]:
         """The status, the entries, and what to remember of the body: its hash, and the
-        digests of its items (so the next parse skips them)."""
+        digests of its items (so the next parse skips them). `parsing`: the body's parse,
+        when an early poll started it."""
         if fetched.body is None:
             return "not_modified", [], {}
         body_hash = hashlib.sha256(fetched.body).hexdigest()
         if body_hash == source.body_hash:
             return "unchanged", [], {}
-        parsed = await self.parsers.parse(
-            fetched.body, fetched.content_type, fetched.url, known=source.item_digests
+        parsed = await (
+            parsing
+            or self.parsers.parse(
+                fetched.body, fetched.content_type, fetched.url, known=source.item_digests
+            )
         )
         if parsed.warning:
             log.warning("source=%s url=%s %s", source.name, source.url, parsed.warning)

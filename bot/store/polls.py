@@ -126,6 +126,11 @@ class PollStore:
             row = self._run(cursor, "SELECT value FROM bot_state WHERE key = ?", (key,)).fetchone()
             return row[0] if row else None
 
+    def source_urls(self) -> set[str]:
+        """Every source's URL, enabled or not."""
+        with self._transaction() as cursor:
+            return {row[0] for row in self._run(cursor, "SELECT url FROM source")}
+
     def to_poll(self, now: datetime, *, everything: bool = False) -> list[PollTarget]:
         """Enabled sources whose next poll time has come (all enabled ones with `everything`)."""
         query, params = _TARGETS, []

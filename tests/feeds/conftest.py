@@ -91,6 +91,7 @@ class FeedServer:
     base: str
     routes: dict[str, Handler] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -102,6 +103,11 @@ class FeedServer:
     def headers_sent_to(self, path: str) -> list[dict[str, str]]:
         return [headers for p, headers in self.requests if p == path]
 
+    async def requested(self, count: int) -> None:
+        """Waits until `count` requests have come in (their handlers chosen already)."""
+        async with self.arrived:
+            await self.arrived.wait_for(lambda: len(self.requests) >= count)
+
 
 @pytest.fixture
 async def feed_server() -> AsyncIterator[FeedServer]:
@@ -110,6 +116,8 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     async def dispatch(request: web.Request) -> web.StreamResponse:
         server.requests.append((request.path, dict(request.headers)))
         handler = server.routes.get(request.path)
+        async with server.arrived:
+            server.arrived.notify_all()
         if handler is None:
             return web.Response(status=404, text="no such feed")
         return await handler(request)

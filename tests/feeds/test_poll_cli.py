@@ -53,10 +53,13 @@ async def test_one_json_line_per_source_and_exit_0_despite_failures(
     }
     assert (by_name["Good"]["status"], by_name["Good"]["new"]) == ("ok", 3)
     assert (by_name["Bad"]["status"], by_name["Bad"]["http_status"]) == ("error", 500)
+    # Polled while feeds.yaml was being applied (bot/feeds/early.py), and only then.
+    assert [path for path, _ in feed_server.requests] in (["/good", "/bad"], ["/bad", "/good"])
 
     code, lines, _ = await _poll(tmp_path, db_url, "--all")
     by_name = {line["source"]: line for line in lines}
     assert (by_name["Good"]["status"], by_name["Good"]["new"]) == ("not_modified", 0)
+    assert feed_server.headers_sent_to("/good")[-1]["If-None-Match"] == '"e"'
 
 
 async def test_invalid_configuration_exits_1(tmp_path: Path, db_url: str) -> None:

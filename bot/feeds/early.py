@@ -1,0 +1,69 @@
+"""Polls of feeds.yaml's new sources, started while feeds.yaml is being applied.
+
+A poll after sources were added applies feeds.yaml first: the ORM's imports and writes take
+0.3 s of one core, and only then can the cycle read which sources are due. A source with no
+row yet will be due at once, trusted and without validators, so the request for it is the
+same whenever it is sent. Sent while feeds.yaml is being applied, its answer is parsed on the
+other core meanwhile, and the cycle takes it as the answer to its own request (a first poll of
+200 feeds: 2.2 s instead of 2.5 s).
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+
+from bot.feeds.entry import ParsedFeed
+from bot.feeds.fetched import FeedFetcher, Fetched
+from bot.feeds.parsing_pool import ParsingPool
+from bot.store.polls import PollTarget
+
+Parsing = asyncio.Future[ParsedFeed]
+
+
+class EarlyPolls:
+    """Fetches and parses ahead of the cycle; the cycle takes each answer once."""
+
+    def __init__(self, fetcher: FeedFetcher, parsers: ParsingPool) -> None:
+        self._fetcher = fetcher
+        self._parsers = parsers
+        self._polls: dict[str, asyncio.Task[tuple[Fetched, Parsing | None]]] = {}
+
+    def start(self, urls: Iterable[str]) -> None:
+        """Polls `urls` (at most as many as the fetcher has requests in flight, which bounds
+        the bodies held until the cycle takes them). Their parses go to the worker processes
+        at once: this process is busy applying feeds.yaml, and a parse thread in it would
+        slow that down."""
+        urls = list(dict.fromkeys(urls))[: self._fetcher.limits.total]
+        if urls:
+            self._parsers.start_workers()
+        for url in urls:
+            self._polls[url] = asyncio.ensure_future(self._poll(url))
+
+    async def _poll(self, url: str) -> tuple[Fetched, Parsing | None]:
+        fetched = await self._fetcher.fetch(url)
+        if fetched.body is None:
+            return fetched, None
+        parsing = asyncio.ensure_future(
+            self._parsers.parse(fetched.body, fetched.content_type, fetched.url)
+        )
+        return fetched, parsing
+
+    def take(self, source: PollTarget) -> asyncio.Task[tuple[Fetched, Parsing | None]] | None:
+        """The early poll of `source`'s URL, if one was started and the cycle would have sent
+        the same request: trusted (no address guard), without validators, nothing parsed
+        before. Awaiting it gives the answer and its parse, or raises what fetching raised."""
+        unpolled = not (source.etag or source.last_modified or source.body_hash)
+        if not (source.trusted and unpolled and source.item_digests is None):
+            return None
+        return self._polls.pop(source.url, None)
+
+    async def close(self) -> None:
+        """Cancels the polls no source took (a cycle cut short)."""
+        polls, self._polls = list(self._polls.values()), {}
+        for poll in polls:
+            poll.cancel()
+        for poll in polls:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                _, parsing = await poll
+                if parsing is not None:
+                    parsing.cancel()
