@@ -127,8 +127,13 @@ def _parse(
 
 def _first_worker(pool: ProcessPoolExecutor) -> "Future[int]":
     """Done (with the worker's pid) once the pool's first worker answers. Waited for in a
-    thread of its own, which a bot that exits meanwhile does not wait for."""
+    thread of its own, which a bot that exits meanwhile does not wait for.
+
+    Every parse that comes meanwhile waits on this one future, and a parse cancelled while
+    waiting (a poll cut short) would cancel it for all of them: running from the start, it
+    cannot be cancelled."""
     started: Future[int] = Future()
+    started.set_running_or_notify_cancel()
 
     def wait() -> None:
         try:

@@ -145,3 +145,23 @@ async def test_the_first_worker_starts_off_the_event_loop(monkeypatch: pytest.Mo
         assert len(spawned_on) == 1 and spawned_on[0] is not threading.main_thread()
     finally:
         pool.close()
+
+
+async def test_a_parse_cancelled_while_the_workers_start_leaves_the_others_waiting() -> None:
+    """Parses wait together for the first worker; one of them cancelled meanwhile (a poll cut
+    short) must not cancel that wait for the others, nor leave the waiting thread raising."""
+    pool = ParsingPool(workers=1, inline_bytes=0)
+    errors: list[threading.ExceptHookArgs] = []
+    previous, threading.excepthook = threading.excepthook, errors.append
+    try:
+        body = fixture("rss2.xml")
+        cut, kept = (asyncio.ensure_future(pool.parse(body, None, "http://x/")) for _ in "ab")
+        await asyncio.sleep(0.01)  # both are waiting for the first worker
+        assert not pool._first_worker.done()
+        cut.cancel()
+        assert len((await kept).entries) == 3
+        assert cut.cancelled()
+    finally:
+        pool.close()
+        threading.excepthook = previous
+    assert errors == []
