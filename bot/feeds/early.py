@@ -5,7 +5,7 @@ A poll after sources were added applies feeds.yaml first: the ORM's imports and 
 row yet will be due at once, trusted and without validators, so the request for it is the
 same whenever it is sent. Sent while feeds.yaml is being applied, its answer is parsed on the
 other core meanwhile, and the cycle takes it as the answer to its own request (a first poll of
-200 feeds: 2.2 s instead of 2.5 s).
+200 feeds: 10% less time).
 """
 
 import asyncio
