@@ -9,7 +9,6 @@ other core meanwhile, and the cycle takes it as the answer to its own request (a
 """
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 
 from bot.feeds.entry import ParsedFeed
@@ -52,18 +51,14 @@ class EarlyPolls:
         """The early poll of `source`'s URL, if one was started and the cycle would have sent
         the same request: trusted (no address guard), without validators, nothing parsed
         before. Awaiting it gives the answer and its parse, or raises what fetching raised."""
-        unpolled = not (source.etag or source.last_modified or source.body_hash)
-        if not (source.trusted and unpolled and source.item_digests is None):
-            return None
-        return self._polls.pop(source.url, None)
+        polled = source.etag or source.last_modified or source.body_hash or source.item_digests
+        return self._polls.pop(source.url, None) if source.trusted and not polled else None
 
     async def close(self) -> None:
         """Cancels the polls no source took (a cycle cut short)."""
         polls, self._polls = list(self._polls.values()), {}
         for poll in polls:
             poll.cancel()
-        for poll in polls:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                _, parsing = await poll
-                if parsing is not None:
-                    parsing.cancel()
+        for answer in await asyncio.gather(*polls, return_exceptions=True):
+            if isinstance(answer, tuple) and answer[1] is not None:
+                answer[1].cancel()  # fetched before it was cancelled: its parse is not wanted
