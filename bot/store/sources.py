@@ -97,7 +97,8 @@ class SourceRepo:
         rows.write_changes(retired + placeholders)
         rows.write_changes(changes)
         # After the renames, which may free the names these take. Plain rows with the
-        # columns' defaults: building 1,000 Source objects took 0.26 s of a 0.43 s apply.
+        # columns' defaults: building Source objects was most of applying 1,000 new sources
+        # (0.26 s of 0.43 s under cProfile; 0.04 s now, unprofiled).
         if added:
             self.session.execute(_SOURCE.insert(), added)
         return report

@@ -156,7 +156,8 @@ async def test_a_parse_cancelled_while_the_workers_start_leaves_the_others_waiti
     try:
         body = fixture("rss2.xml")
         cut, kept = (asyncio.ensure_future(pool.parse(body, None, "http://x/")) for _ in "ab")
-        await asyncio.sleep(0.01)  # both are waiting for the first worker
+        for _ in range(3):  # a few turns of the loop: both reach the wait for the first worker
+            await asyncio.sleep(0)
         assert not pool._first_worker.done()
         cut.cancel()
         assert len((await kept).entries) == 3
