@@ -11,11 +11,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot import __version__
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from sqlalchemy import Engine
 
     from bot.config import FeedsConfig
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from bot.feeds.poll import PollOutcome
     from bot.settings import Settings
     from bot.store.db import Store
-    from bot.store.polls import PollStore
+    from bot.store.polls import ConfigRead, PollStore
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C
@@ -214,12 +216,15 @@ def _check(args: argparse.Namespace, settings: "Settings") -> int:
     return EXIT_OK
 
 
-def _load_config(args: argparse.Namespace, settings: "Settings") -> "FeedsConfig | None":
-    """The validated feeds.yaml, or None after printing its problems."""
+def _load_config(
+    args: argparse.Namespace, settings: "Settings", data: bytes | None = None
+) -> "FeedsConfig | None":
+    """The validated feeds.yaml (whose bytes are `data` if read already), or None after
+    printing its problems."""
     from bot.config import ConfigError, load_config
 
     try:
-        return load_config(_config_path(args, settings))
+        return load_config(_config_path(args, settings), data)
     except ConfigError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -242,12 +247,10 @@ def _with_store(
 ) -> int:
     """Runs a command's `work` on the validated feeds.yaml and the open database."""
     config = _load_config(args, settings)
-    return EXIT_INVALID if config is None else _on_store(config, settings, work)
+    return EXIT_INVALID if config is None else _on_store(settings, lambda s: work(config, s))
 
 
-def _on_store(
-    config: "FeedsConfig", settings: "Settings", work: "Callable[[FeedsConfig, Store], int]"
-) -> int:
+def _on_store(settings: "Settings", work: "Callable[[Store], int]") -> int:
     """Runs `work` on the open database, and closes it. A database that fails midway (a
     table missing, locked past the busy timeout) is reported the same way as one that cannot
     be opened: one line, exit 1, no traceback."""
@@ -257,7 +260,7 @@ def _on_store(
     if store is None:
         return EXIT_INVALID
     try:
-        return work(config, store)
+        return work(store)
     except SQLAlchemyError as error:
         _say_unusable(error)
         return EXIT_INVALID
@@ -282,7 +285,8 @@ def _open_store(settings: "Settings") -> "Store | None":
 def _poll(args: argparse.Namespace, settings: "Settings") -> int:
     """One cycle on the polls repository alone: SQLAlchemy and the ORM are loaded only when
     the schema needs migrating, feeds.yaml applying, or stories classifying, so a poll of
-    unchanged feeds costs little more than its requests (see bot/store/polls.py)."""
+    unchanged feeds costs little more than its requests (see bot/store/polls.py). Nor is
+    feeds.yaml read again when its bytes are those the last poll read and applied."""
     import asyncio
     from datetime import UTC, datetime
 
@@ -303,23 +307,20 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
     if not args.once:
         print("poll runs one cycle: pass --once (`run` polls continuously)", file=sys.stderr)
         return EXIT_USAGE
-    config = _load_config(args, settings)
-    if config is None:
-        return EXIT_INVALID
     try:
         polls = PollStore.connect(settings.database_url)
     except (ValueError, OSError) as error:  # a URL of no known database, a folder not made
         _say_unusable(error)
         return EXIT_INVALID
 
-    async def cycle(finished: "Callable[[PollOutcome], object]", new: list[str] | None) -> int:
+    async def cycle(finished: "Callable[[PollOutcome], object]", plan: "_PollPlan") -> int:
         parsers = ParsingPool()
         try:
             if args.fetching is None:
                 async with Fetcher.open() as fetcher:
-                    return await poll_through(fetcher, parsers, finished, new)
+                    return await poll_through(fetcher, parsers, finished, plan)
             try:
-                return await poll_through(args.fetching, parsers, finished, new)
+                return await poll_through(args.fetching, parsers, finished, plan)
             finally:
                 await args.fetching.aclose()
         finally:
@@ -329,20 +330,21 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
         fetcher: "FeedFetcher",
         parsers: ParsingPool,
         finished: "Callable[[PollOutcome], object]",
-        new: list[str] | None,
+        plan: "_PollPlan",
     ) -> int:
-        """The cycle, after applying feeds.yaml unless `new` is None; the URLs of its sources
-        that have no row yet, `new`, are polled meanwhile (bot/feeds/early.py)."""
+        """The cycle, after applying feeds.yaml if the plan says so; the URLs of its sources
+        that have no row yet are polled meanwhile (bot/feeds/early.py)."""
         early = EarlyPolls(fetcher, parsers)
         try:
-            if new is not None:
+            if plan.apply is not None:
+                config, new = plan.apply
                 early.start(new)
-                code = await asyncio.to_thread(_on_store, config, settings, _apply)
+                code = await asyncio.to_thread(_on_store, settings, lambda s: _apply(config, s))
                 if code != EXIT_OK:
                     return code
-            poller = Poller(
-                polls, fetcher, parsers, backlog_age=config.defaults.backlog_age, early=early
-            )
+            if plan.remember is not None:  # applied now or before: the next poll need not read it
+                polls.remember_config_read(plan.remember)
+            poller = Poller(polls, fetcher, parsers, backlog_age=plan.backlog_age, early=early)
             await poller.cycle(everything=args.all, finished=finished)
             return EXIT_OK
         finally:
@@ -350,13 +352,16 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
 
     finished: list[PollOutcome] = []  # in the order the sources were done with
     try:
-        code = asyncio.run(cycle(finished.append, _unapplied_sources(polls, config)))
+        plan = _poll_plan(polls, args, settings)
+        if plan is None:
+            return EXIT_INVALID
+        code = asyncio.run(cycle(finished.append, plan))
         if code != EXIT_OK:
             return code
         if polls.settle_unread(datetime.now(UTC))[1]:
             if held_off:
                 gc.enable()
-            return _on_store(config, settings, _classify_unread)
+            return _on_store(settings, _classify_unread)
         return EXIT_OK
     except polls.errors as error:
         _say_unusable(error)
@@ -366,6 +371,44 @@ def _poll(args: argparse.Namespace, settings: "Settings") -> int:
         # Also when Ctrl-C or a failing database cuts the command short: the sources that
         # finished were stored, and saying which spares the user a guess.
         _print_outcomes(finished, as_json=args.json)
+
+
+class _PollPlan(NamedTuple):
+    """What a poll does before its cycle, from feeds.yaml and the database."""
+
+    backlog_age: "timedelta"
+    apply: "tuple[FeedsConfig, list[str]] | None"  # the config to apply, its sources' new URLs
+    remember: "ConfigRead | None"  # what to keep of feeds.yaml, once applied
+
+
+def _poll_plan(
+    polls: "PollStore", args: argparse.Namespace, settings: "Settings"
+) -> _PollPlan | None:
+    """The plan, or None after printing feeds.yaml's problems. A feeds.yaml of the bytes the
+    last poll read, whose configuration is the one applied, is not read again."""
+    from bot.store.polls import ConfigRead
+
+    data = _config_bytes(_config_path(args, settings))
+    read = polls.config_read(data) if data is not None else None
+    if read is not None:
+        return _PollPlan(read.backlog_age, None, None)
+    config = _load_config(args, settings, data)
+    if config is None:
+        return None
+    new = _unapplied_sources(polls, config)
+    backlog_age = config.defaults.backlog_age
+    remember = None
+    if data is not None:
+        remember = ConfigRead(ConfigRead.file_digest(data), config.digest(), backlog_age)
+    return _PollPlan(backlog_age, None if new is None else (config, new), remember)
+
+
+def _config_bytes(path: Path) -> bytes | None:
+    """The file's bytes; None if it cannot be read (loading it then says why)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _unapplied_sources(polls: "PollStore", config: "FeedsConfig") -> list[str] | None:
@@ -390,7 +433,7 @@ def _apply(config: "FeedsConfig", store: "Store") -> int:
     return EXIT_OK
 
 
-def _classify_unread(_: "FeedsConfig", store: "Store") -> int:
+def _classify_unread(store: "Store") -> int:
     from datetime import UTC, datetime
 
     from bot.ingest import classify_new_stories

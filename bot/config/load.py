@@ -37,9 +37,11 @@ class ConfigError(Exception):
         super().__init__("\n".join(map(str, self.problems)))
 
 
-def load_config(path: Path) -> FeedsConfig:
+def load_config(path: Path, data: bytes | None = None) -> FeedsConfig:
+    """The configuration in the file at `path`, whose bytes are `data` if the caller has
+    read them already."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (path.read_bytes() if data is None else data).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([Problem(str(path), None, "file", f"cannot read: {error}")]) from None
     return parse_config(text, str(path))

@@ -162,6 +162,7 @@ def _child(end: socket.socket, limits: FetchLimits) -> NoReturn:
 async def _serve(end: socket.socket, limits: FetchLimits) -> None:
     import asyncio
 
+    _import_aiohttp_without_its_tls_contexts()
     from bot.feeds.fetch import Fetcher  # aiohttp: the import the parent does not make
 
     reader, writer = await asyncio.open_connection(sock=end)
@@ -174,6 +175,27 @@ async def _serve(end: socket.socket, limits: FetchLimits) -> None:
             task.add_done_callback(answering.discard)
         for task in answering:  # the parent is gone: no one waits for these
             task.cancel()
+
+
+def _import_aiohttp_without_its_tls_contexts() -> None:
+    """aiohttp builds two TLS contexts when imported, each reading the system's whole CA
+    bundle: 40 ms of the child's start (OpenSSL 3), most of the time the parent spends
+    waiting for it on a poll of unchanged feeds. The Fetcher verifies https with a context
+    of its own, made at its first https request, and never uses aiohttp's. So they are
+    built here with OpenSSL's default locations pointing at nothing: empty, quick, and
+    refusing every certificate should anything use them. The variables are put back at
+    once, for the Fetcher's own context to read."""
+    names = ("SSL_CERT_FILE", "SSL_CERT_DIR")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(dict.fromkeys(names, os.devnull))
+    try:
+        import aiohttp  # noqa: F401
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
 
 
 async def _answer(

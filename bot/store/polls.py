@@ -9,6 +9,7 @@ migrate, a changed feeds.yaml, stories to classify. The tables are still defined
 migrated through tables.py and Alembic; tests/store/test_polls.py pins that both agree.
 """
 
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -18,12 +19,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
+from bot import __version__
 from bot.feeds.entry import Entry
 
 # The Alembic revision tables.py describes: bump it with every new revision (a test checks
 # it), so start-up can tell "already migrated" without loading Alembic or SQLAlchemy.
 SCHEMA_REVISION = "0006"
 CONFIG_APPLIED = "feeds.yaml applied"  # bot_state key: the digest of the config last applied
+CONFIG_READ = "feeds.yaml read"  # bot_state key: what a poll keeps of the file it read last
 _CLOCK_SLACK = timedelta(days=1)  # how far ahead of us a site's clock may run
 
 
@@ -43,6 +46,33 @@ class PollTarget(NamedTuple):
     consecutive_failures: int
     failing_since: datetime | None
     next_poll_at: datetime | None
+
+
+class ConfigRead(NamedTuple):
+    """What a poll keeps of the feeds.yaml it read, so that the next poll of the same bytes
+    reads them no further: YAML, the schema's import and its validation were 0.02 s of a
+    poll of 200 unchanged feeds that took 0.24 s in all."""
+
+    file: str  # file_digest() of the bytes read
+    config: str  # FeedsConfig.digest() of what they gave
+    backlog_age: timedelta  # the one setting a poll takes from them
+
+    @staticmethod
+    def file_digest(data: bytes) -> str:
+        """Names a file's bytes as this version of the bot reads them (another version may
+        read the same bytes otherwise)."""
+        return hashlib.sha256(f"{__version__}\n".encode() + data).hexdigest()
+
+    def as_text(self) -> str:
+        return f"{self.file} {self.config} {self.backlog_age.total_seconds()!r}"
+
+    @classmethod
+    def from_text(cls, text: str) -> "ConfigRead | None":
+        try:
+            file, config, seconds = text.split()
+            return cls(file, config, timedelta(seconds=float(seconds)))
+        except ValueError:  # never written, or not by this version: read the file again
+            return None
 
 
 _TARGETS = f"SELECT {', '.join(PollTarget._fields)} FROM source WHERE enabled"
@@ -125,6 +155,29 @@ class PollStore:
         with self._transaction() as cursor:
             row = self._run(cursor, "SELECT value FROM bot_state WHERE key = ?", (key,)).fetchone()
             return row[0] if row else None
+
+    def config_read(self, data: bytes) -> ConfigRead | None:
+        """What a poll kept of a feeds.yaml of exactly these bytes, if the configuration
+        they gave is the one applied last and the schema is current; None otherwise."""
+        if self.schema_revision() != SCHEMA_REVISION:
+            return None
+        with self._transaction() as cursor:
+            query = "SELECT key, value FROM bot_state WHERE key IN (?, ?)"
+            values = dict(self._run(cursor, query, (CONFIG_READ, CONFIG_APPLIED)).fetchall())
+        read = ConfigRead.from_text(values.get(CONFIG_READ, ""))
+        if read is None or read.file != ConfigRead.file_digest(data):
+            return None
+        return read if read.config == values.get(CONFIG_APPLIED) else None
+
+    def remember_config_read(self, read: ConfigRead) -> None:
+        with self._transaction(write=True) as cursor:
+            self._run(
+                cursor,
+                "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                "updated_at = excluded.updated_at",
+                (CONFIG_READ, read.as_text(), self._value(datetime.now(UTC))),
+            )
 
     def source_urls(self) -> set[str]:
         """Every source's URL, enabled or not."""
