@@ -3,17 +3,20 @@
 
 import asyncio
 import dataclasses
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.feeds.entry import ParsedFeed
 from bot.feeds.items import read_items
+
+if TYPE_CHECKING:
+    # Imported where the workers start: multiprocessing's modules cost 3-4 ms, and most
+    # polls of few changed feeds never start them.
+    from concurrent.futures import ProcessPoolExecutor
 
 # About 0.1 s of feedparser on this project's machines (25 KB, 50 items: 8-15 ms).
 INLINE_BYTES = 256 * 1024
@@ -78,6 +81,9 @@ class ParsingPool:
         caller that knows whole feeds are coming while this process is busy elsewhere."""
         if self._pool is not None:
             return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         # forkserver: forking the running bot (threads, sockets) is unsafe; the server
         # process imports feedparser once and each worker is a cheap fork of it.
         context = multiprocessing.get_context("forkserver")
@@ -90,6 +96,8 @@ class ParsingPool:
         self._first_worker = _first_worker(self._pool)
 
     async def _in_workers(self, *args: Any) -> ParsedFeed:
+        from concurrent.futures.process import BrokenProcessPool
+
         self.start_workers()
         try:
             await asyncio.wrap_future(self._first_worker)
@@ -125,7 +133,7 @@ def _parse(
     return dataclasses.replace(parse_feed(body, content_type, url), item_digests=digests)
 
 
-def _first_worker(pool: ProcessPoolExecutor) -> "Future[int]":
+def _first_worker(pool: "ProcessPoolExecutor") -> "Future[int]":
     """Done (with the worker's pid) once the pool's first worker answers. Waited for in a
     thread of its own, which a bot that exits meanwhile does not wait for.
 
