@@ -179,8 +179,8 @@ async def _serve(end: socket.socket, limits: FetchLimits) -> None:
 
 def _import_aiohttp_without_its_tls_contexts() -> None:
     """aiohttp builds two TLS contexts when imported, each reading the system's whole CA
-    bundle: 40 ms of the child's start (OpenSSL 3), most of the time the parent spends
-    waiting for it on a poll of unchanged feeds. The Fetcher verifies https with a context
+    bundle: 40 ms of the child's start (OpenSSL 3) before it could send a request, which a
+    poll of unchanged feeds spent waiting. The Fetcher verifies https with a context
     of its own, made at its first https request, and never uses aiohttp's. So they are
     built here with OpenSSL's default locations pointing at nothing: empty, quick, and
     refusing every certificate should anything use them. The variables are put back at

@@ -51,7 +51,7 @@ class PollTarget(NamedTuple):
 class ConfigRead(NamedTuple):
     """What a poll keeps of the feeds.yaml it read, so that the next poll of the same bytes
     reads them no further: YAML, the schema's import and its validation were 0.02 s of a
-    poll of 200 unchanged feeds that took 0.24 s in all."""
+    poll of 200 unchanged feeds that took 0.24 s in all, and about 0.06 s at 1,000."""
 
     file: str  # file_digest() of the bytes read
     config: str  # FeedsConfig.digest() of what they gave
@@ -71,7 +71,7 @@ class ConfigRead(NamedTuple):
         try:
             file, config, seconds = text.split()
             return cls(file, config, timedelta(seconds=float(seconds)))
-        except ValueError:  # never written, or not by this version: read the file again
+        except ValueError:  # never written, or in another shape: the file is read again
             return None
 
 
@@ -170,6 +170,7 @@ class PollStore:
         return read if read.config == values.get(CONFIG_APPLIED) else None
 
     def remember_config_read(self, read: ConfigRead) -> None:
+        """Keeps `read` for the next poll (one per database: the file read last)."""
         with self._transaction(write=True) as cursor:
             self._run(
                 cursor,
