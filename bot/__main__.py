@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from bot.feeds.poll import PollOutcome
     from bot.settings import Settings
     from bot.store.db import Store
-    from bot.store.polls import ConfigRead, PollStore
+    from bot.store.polls import ConfigRead, ConfigState, PollStore
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C
@@ -388,14 +388,15 @@ def _poll_plan(
     last poll read, whose configuration is the one applied, is not read again."""
     from bot.store.polls import ConfigRead
 
+    state = polls.config_state()
     data = _config_bytes(_config_path(args, settings))
-    read = polls.config_read(data) if data is not None else None
+    read = state.read_before(data) if data is not None else None
     if read is not None:
         return _PollPlan(read.backlog_age, None, None)
     config = _load_config(args, settings, data)
     if config is None:
         return None
-    new = _unapplied_sources(polls, config)
+    new = _unapplied_sources(polls, config, state)
     backlog_age = config.defaults.backlog_age
     remember = None
     if data is not None:
@@ -411,15 +412,14 @@ def _config_bytes(path: Path) -> bytes | None:
         return None
 
 
-def _unapplied_sources(polls: "PollStore", config: "FeedsConfig") -> list[str] | None:
+def _unapplied_sources(
+    polls: "PollStore", config: "FeedsConfig", state: "ConfigState"
+) -> list[str] | None:
     """None when the schema is current and `config` applied already; else the URLs of its
     enabled sources that have no row yet (every one, before the schema exists)."""
-    from bot.store.polls import CONFIG_APPLIED, SCHEMA_REVISION
-
-    revision = polls.schema_revision()
-    if revision == SCHEMA_REVISION and polls.state(CONFIG_APPLIED) == config.digest():
+    if state.applied_already(config.digest()):
         return None
-    known = polls.source_urls() if revision is not None else set()
+    known = polls.source_urls() if state.revision is not None else set()
     return [source.url for source in config.sources if source.enabled and source.url not in known]
 
 

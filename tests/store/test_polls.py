@@ -13,7 +13,7 @@ from bot.config import parse_config
 from bot.feeds.entry import Entry
 from bot.store.db import Store, make_engine
 from bot.store.follows import FollowRepo, NewFollow
-from bot.store.polls import CONFIG_APPLIED, SCHEMA_REVISION, PollStore, PollTarget
+from bot.store.polls import CONFIG_READ, SCHEMA_REVISION, ConfigRead, PollStore, PollTarget
 from bot.store.shows import ShowRepo
 from bot.store.sources import SourceRepo
 from bot.store.state import StateRepo
@@ -202,12 +202,18 @@ def test_schema_revision_and_the_applied_configuration(empty_db_url: str) -> Non
         assert polls.schema_revision() is None
         with closing(Store.open(empty_db_url)) as store:
             assert polls.schema_revision() == SCHEMA_REVISION
-            assert polls.state(CONFIG_APPLIED) is None
+            assert polls.config_state() == (SCHEMA_REVISION, None, None)
             _apply(store)
-            assert polls.state(CONFIG_APPLIED) == parse_config(TWO, "feeds.yaml").digest()
-            with store.session() as session:
-                StateRepo(session).set("other", "value")
-            assert polls.state("other") == "value"
+            digest = parse_config(TWO, "feeds.yaml").digest()
+            assert polls.config_state().applied == digest
+            assert polls.config_state().applied_already(digest)
+            read = ConfigRead(ConfigRead.file_digest(TWO.encode()), digest, timedelta(hours=5))
+            polls.remember_config_read(read)
+            assert polls.config_state().read == read
+            assert polls.config_state().read_before(TWO.encode()) == read
+            assert polls.config_state().read_before(TWO.encode() + b"# edited\n") is None
+            with store.session() as session:  # what a poll kept, as the ORM reads it back
+                assert StateRepo(session).get(CONFIG_READ) == read.as_text()
 
 
 def test_the_digest_names_what_applying_writes() -> None:
