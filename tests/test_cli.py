@@ -189,6 +189,7 @@ def test_run_without_a_token_says_how_to_set_it(tmp_path: Path) -> None:
 _WATCH_A_POLL = """
 import gc, sys
 from bot import __main__ as entry
+from bot.commands import poll as poll_command
 from bot.feeds import poll
 
 real_cycle = poll.Poller.cycle
@@ -197,14 +198,14 @@ async def cycle(self, **options):
     print("fetching: collecting", gc.isenabled(), "frozen", gc.get_freeze_count() > 0)
     return await real_cycle(self, **options)
 
-real_classify = entry._classify_unread
+real_classify = poll_command._classify_unread
 
 def classify_unread(*args):
     print("classifying: collecting", gc.isenabled())
     return real_classify(*args)
 
 poll.Poller.cycle = cycle
-entry._classify_unread = classify_unread
+poll_command._classify_unread = classify_unread
 sys.argv = ["premiere-bot", "poll", "--once", "--config", sys.argv[1]]
 code = entry.cli()
 heavy = ("discord", "bot.classify.classifier", "sqlalchemy", "aiohttp")
@@ -217,9 +218,10 @@ def test_poll_collects_garbage_while_it_classifies_and_loads_only_what_it_needs(
     tmp_path: Path,
 ) -> None:
     """`cli` holds the collector off during imports and a poll's fetch cycle (see `cli` and
-    `_poll`); classifying makes enough cyclic garbage to need it (12 MB more at the peak
-    of a 15,000-story cycle without it). A poll that loaded discord.py or, with nothing to
-    read and feeds.yaml applied already, the classifier or SQLAlchemy would start slower."""
+    bot/commands/poll.py); classifying makes enough cyclic garbage to need it (12 MB more at
+    the peak of a 15,000-story cycle without it). A poll that loaded discord.py or, with
+    nothing to read and feeds.yaml applied already, the classifier or SQLAlchemy would
+    start slower."""
     config = tmp_path / "feeds.yaml"
     config.write_text("sources: []\nshows:\n  - title: Severance\n")
     url = f"sqlite:///{tmp_path / 'bot.db'}"
