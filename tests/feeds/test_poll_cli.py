@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -60,6 +61,27 @@ async def test_one_json_line_per_source_and_exit_0_despite_failures(
     by_name = {line["source"]: line for line in lines}
     assert (by_name["Good"]["status"], by_name["Good"]["new"]) == ("not_modified", 0)
     assert feed_server.headers_sent_to("/good")[-1]["If-None-Match"] == '"e"'
+
+
+async def test_without_json_one_readable_line_per_source(
+    tmp_path: Path, db_url: str, feed_server: FeedServer
+) -> None:
+    good = feed_server.serve("/good", feed(fixture("rss2.xml")))
+    bad = feed_server.serve("/bad", status(500))
+    (tmp_path / "feeds.yaml").write_text(
+        f"sources:\n  - name: Good\n    url: {good}\n  - name: Bad\n    url: {bad}\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "poll", "--once", "--config", str(tmp_path / "feeds.yaml"),
+        cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "ERROR"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0
+    lines = sorted(out.decode().splitlines())
+    assert len(lines) == 2, lines
+    assert re.fullmatch(r"Bad: error http=500 error: HTTP 500 .* \(\d+ ms\)", lines[0]), lines
+    assert re.fullmatch(r"Good: ok http=200 new=3 \(\d+ ms\)", lines[1]), lines
 
 
 async def test_invalid_configuration_exits_1(tmp_path: Path, db_url: str) -> None:
