@@ -32,6 +32,7 @@ def imports_done(*, collect: bool = True) -> bool:
 
 
 def config_path(args: argparse.Namespace, settings: "Settings") -> Path:
+    """The feeds.yaml to use: `--config`, else FEEDS_FILE (default ./feeds.yaml)."""
     return args.config or settings.feeds_file
 
 
