@@ -1,14 +1,16 @@
 """feeds.yaml sources in the store: added, updated, renamed and retired without losing state."""
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event
 
 from bot.config import parse_config
-from bot.store.db import Store
+from bot.store.db import Store, make_engine
 from bot.store.polls import PollStore
-from bot.store.sources import REMOVED_FROM_CONFIG, SourceRepo
+from bot.store.sources import REMOVED_FROM_CONFIG, SourceRepo, SyncReport
+from bot.store.sync import apply_config
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
@@ -137,3 +139,39 @@ def test_disabled_in_config(store: Store) -> None:
     with store.session() as session:
         decider = SourceRepo(session).by_name("Decider")
     assert decider is not None and not decider.enabled
+
+
+def test_two_processes_applying_feeds_yaml_at_once_take_turns(db_url: str) -> None:
+    """A `poll --once` started while another poll (or `run`) applies the same feeds.yaml:
+    the later one waits for the first to commit, then finds its sources there. On SQLite
+    it used to read first, then fail on its insert ("UNIQUE constraint failed:
+    source.url") and report the database unusable."""
+    config = parse_config(_config(TWO), "feeds.yaml")
+    first, second = Store(make_engine(db_url)), Store(make_engine(db_url))
+    second_done = threading.Event()
+    outcome: list[object] = []
+
+    def apply_second() -> None:
+        try:
+            with second.session() as session:
+                outcome.append(apply_config(session, config, NOW))
+        except Exception as error:  # what the test reports
+            outcome.append(error)
+        second_done.set()
+
+    try:
+        with first.session() as session:
+            apply_config(session, config, NOW)
+            late = threading.Thread(target=apply_second)
+            late.start()
+            # The first has not committed: the second must be waiting, not done or failed.
+            assert not second_done.wait(0.5), outcome
+        late.join(30)
+        [report] = outcome
+        assert isinstance(report, SyncReport), report
+        assert report.added == []  # the first's rows, seen once it committed
+        with first.session() as session:
+            assert sorted(s.name for s in SourceRepo(session).all()) == ["Decider", "TVLine"]
+    finally:
+        first.close()
+        second.close()
