@@ -3,6 +3,7 @@ feeds.yaml applied first when it changed, and a line per source."""
 
 import argparse
 import gc
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.store.db import Store
     from bot.store.polls import ConfigRead, ConfigState, PollStore
+
+log = logging.getLogger(__name__)
 
 
 def poll(args: argparse.Namespace, settings: "Settings") -> int:
@@ -93,7 +96,8 @@ def poll(args: argparse.Namespace, settings: "Settings") -> int:
             if plan.remember is not None:  # applied now or before: the next poll need not read it
                 polls.remember_config_read(plan.remember)
             poller = Poller(polls, fetcher, parsers, backlog_age=plan.backlog_age, early=early)
-            await poller.cycle(everything=args.all, finished=finished)
+            if not await poller.cycle(everything=args.all, finished=finished):
+                _say_none_due(polls)
             return EXIT_OK
         finally:
             await early.close()
@@ -188,6 +192,18 @@ def _classify_unread(store: "Store") -> int:
 
     classify_new_stories(store, datetime.now(UTC))
     return EXIT_OK
+
+
+def _say_none_due(polls: "PollStore") -> None:
+    """A poll that found nothing to do says why, and when there will be something, on the
+    log (quiet at LOG_LEVEL=WARNING, as a poll from cron runs)."""
+    upcoming = polls.next_due()
+    if upcoming is None:
+        log.info("no source to poll: feeds.yaml lists no enabled source")
+        return
+    name, when = upcoming
+    log.info("no source is due: the next, %s, is due at %s UTC (--all polls every source now)",
+             name, f"{when:%Y-%m-%d %H:%M:%S}")  # fmt: skip
 
 
 def _print_outcomes(outcomes: "list[PollOutcome]", *, as_json: bool) -> None:

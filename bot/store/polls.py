@@ -206,6 +206,17 @@ class PollStore:
         with self._transaction() as cursor:
             return [self._target(row) for row in self._run(cursor, query + " ORDER BY id", params)]
 
+    def next_due(self) -> tuple[str, datetime] | None:
+        """The name of the enabled source that is due next, and when; None without one."""
+        query = (
+            "SELECT name, next_poll_at FROM source WHERE enabled AND next_poll_at IS NOT NULL"
+            " ORDER BY next_poll_at LIMIT 1"
+        )
+        with self._transaction() as cursor:
+            row = self._run(cursor, query).fetchone()
+        when = None if row is None else self._time(row[1])
+        return None if when is None else (row[0], when)
+
     def target(self, source_id: int) -> PollTarget | None:
         """The source with this id, if it exists and is enabled."""
         with self._transaction() as cursor:

@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -23,7 +24,7 @@ async def _poll(tmp_path: Path, db_url: str, *extra: str) -> tuple[int, list[dic
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "poll", "--once", "--json", *extra,
         "--config", str(tmp_path / "feeds.yaml"),
-        cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url},
+        cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "INFO"},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
@@ -82,6 +83,27 @@ async def test_without_json_one_readable_line_per_source(
     assert len(lines) == 2, lines
     assert re.fullmatch(r"Bad: error http=500 error: HTTP 500 .* \(\d+ ms\)", lines[0]), lines
     assert re.fullmatch(r"Good: ok http=200 new=3 \(\d+ ms\)", lines[1]), lines
+
+
+async def test_a_poll_with_nothing_due_says_which_source_is_next_and_when(
+    tmp_path: Path, db_url: str, feed_server: FeedServer
+) -> None:
+    good = feed_server.serve("/good", feed(fixture("rss2.xml")))
+    (tmp_path / "feeds.yaml").write_text(f"sources:\n  - name: Good\n    url: {good}\n")
+    assert (await _poll(tmp_path, db_url))[0] == 0
+
+    code, lines, err = await _poll(tmp_path, db_url)
+    assert (code, lines) == (0, [])
+    assert len(feed_server.headers_sent_to("/good")) == 1  # not due: not fetched again
+    said = re.search(r"no source is due: the next, Good, is due at (\S+ \S+) UTC", err)
+    assert said, err
+    when = datetime.fromisoformat(said[1]).replace(tzinfo=UTC)
+    assert datetime.now(UTC) < when <= datetime.now(UTC) + timedelta(hours=1)
+
+    (tmp_path / "feeds.yaml").write_text("sources: []\n")  # Good is retired
+    code, lines, err = await _poll(tmp_path, db_url)
+    assert (code, lines) == (0, [])
+    assert "no source to poll: feeds.yaml lists no enabled source" in err
 
 
 async def test_invalid_configuration_exits_1(tmp_path: Path, db_url: str) -> None:
