@@ -1,5 +1,6 @@
 """feeds.yaml: the shipped file is valid, and each kind of mistake names its line."""
 
+import codecs
 from datetime import time, timedelta
 from pathlib import Path
 from textwrap import dedent
@@ -245,8 +246,20 @@ def test_unreadable_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     assert "cannot read" in str(caught.value)
     bad = tmp_path / "latin1.yaml"
     bad.write_bytes("shows:\n  - title: Caf\xe9\n".encode("latin-1"))
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError) as caught:
         load_config(bad)
+    assert str(caught.value) == (
+        f"{bad}:2: file: not UTF-8 text (invalid continuation byte): save the file as UTF-8"
+    )
+
+
+def test_a_utf16_file_with_its_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """What an editor saves as "Unicode"; YAML allows it."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = tmp_path / f"{encoding}.yaml"
+        bom = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
+        path.write_bytes(bom + "shows:\n  - title: Café Society\n".encode(encoding))
+        assert [show.title for show in load_config(path).shows] == ["Café Society"]
 
 
 @given(days=st.integers(0, 30), hours=st.integers(0, 23), minutes=st.integers(0, 59))

@@ -1,5 +1,6 @@
 """Reading feeds.yaml: every problem reported at once as `FILE:LINE: field: message`."""
 
+import codecs
 import difflib
 import types
 import typing
@@ -41,10 +42,22 @@ def load_config(path: Path, data: bytes | None = None) -> FeedsConfig:
     """The configuration in the file at `path`, whose bytes are `data` if the caller has
     read them already."""
     try:
-        text = (path.read_bytes() if data is None else data).decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        data = path.read_bytes() if data is None else data
+    except OSError as error:
         raise ConfigError([Problem(str(path), None, "file", f"cannot read: {error}")]) from None
-    return parse_config(text, str(path))
+    return parse_config(_text(data, str(path)), str(path))
+
+
+def _text(data: bytes, filename: str) -> str:
+    """The file as text: UTF-8, or UTF-16 with its byte-order mark, the encodings YAML
+    allows (an editor's "Unicode" is UTF-16). Another encoding is a problem on its line."""
+    encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1 if encoding == "utf-8" else None
+        message = f"not {encoding.upper()} text ({error.reason}): save the file as UTF-8"
+        raise ConfigError([Problem(filename, line, "file", message)]) from None
 
 
 def parse_config(text: str, filename: str) -> FeedsConfig:
