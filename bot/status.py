@@ -24,6 +24,7 @@ class Status:
     oldest_pending: datetime | None = None
     failed_posts: int = 0
     last_poll: datetime | None = None
+    next_poll: tuple[datetime, str] | None = None  # when, and which enabled source
     next_countdown: datetime | None = None
 
     def lines(self) -> list[str]:
@@ -42,6 +43,11 @@ class Status:
             if self.last_poll
             else "last poll: never"
         )
+        if self.next_poll:
+            when, name = self.next_poll
+            out.append(f"next poll: {when:%Y-%m-%d %H:%M} UTC ({name})")
+        else:
+            out.append("next poll: none (no enabled source)")
         upcoming = (
             f"{self.next_countdown:%Y-%m-%d %H:%M} UTC"
             if self.next_countdown
@@ -66,6 +72,9 @@ def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
             )
         else:
             status.healthy.append(source.name)
+        due = source.next_poll_at
+        if source.enabled and due and (status.next_poll is None or due < status.next_poll[0]):
+            status.next_poll = (due, source.name)
         if source.last_polled_at and (
             status.last_poll is None or source.last_polled_at > status.last_poll
         ):

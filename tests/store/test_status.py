@@ -28,10 +28,12 @@ def test_status(store: Store) -> None:
         apply_config(session, CONFIG, NOW)
         GuildSettingsRepo(session).update(2, timezone="America/Los_Angeles", countdown_time=time(6))
         ok = Source(name="Fine", url="https://fine/", interval_seconds=900, last_polled_at=NOW)
+        ok.next_poll_at = NOW + timedelta(minutes=15)
         shaky = Source(
             name="Shaky", url="https://shaky/", interval_seconds=900, last_error="HTTP 500"
         )
         shaky.consecutive_failures, shaky.failing_since = 2, NOW - timedelta(hours=1)
+        shaky.next_poll_at = NOW + timedelta(minutes=7)  # backing off, yet the next polled
         dead = Source(name="Dead", url="https://dead/", interval_seconds=900, last_error="timeout")
         dead.consecutive_failures, dead.failing_since = 12, NOW - timedelta(days=4)
         session.add_all([ok, shaky, dead])
@@ -52,3 +54,16 @@ def test_status(store: Store) -> None:
     # London's 09:00 has passed (12:00 UTC); Los Angeles' 06:00 is 14:00 UTC today
     assert status.next_countdown == datetime(2026, 11, 24, 14, tzinfo=UTC)
     assert status.lines()[0] == "sources: 1 healthy, 1 failing, 1 broken, 0 disabled"
+    assert "next poll: 2026-11-24 12:07 UTC (Shaky)" in status.lines()
+
+
+def test_status_of_a_bot_with_no_source(store: Store) -> None:
+    with store.session() as session:
+        lines = read_status(session, NOW, CONFIG.defaults).lines()
+    assert lines == [
+        "sources: 0 healthy, 0 failing, 0 broken, 0 disabled",
+        "outbox: 0 waiting, 0 failed",
+        "last poll: never",
+        "next poll: none (no enabled source)",
+        "next countdown: none (no follows)",
+    ]
