@@ -11,6 +11,7 @@ from bot.config.schema import Defaults
 from bot.domain.polling import is_broken
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import FAILED, PENDING, SENDING
+from bot.store.polls import PollStore
 from bot.store.tables import Follow, Outbox, Source
 
 
@@ -24,7 +25,7 @@ class Status:
     oldest_pending: datetime | None = None
     failed_posts: int = 0
     last_poll: datetime | None = None
-    next_poll: tuple[datetime, str] | None = None  # when, and which enabled source
+    next_poll: tuple[str, datetime] | None = None  # which enabled source, and when
     next_countdown: datetime | None = None
 
     def lines(self) -> list[str]:
@@ -44,7 +45,7 @@ class Status:
             else "last poll: never"
         )
         if self.next_poll:
-            when, name = self.next_poll
+            name, when = self.next_poll
             out.append(f"next poll: {when:%Y-%m-%d %H:%M} UTC ({name})")
         else:
             out.append("next poll: none (no enabled source)")
@@ -72,13 +73,11 @@ def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
             )
         else:
             status.healthy.append(source.name)
-        due = source.next_poll_at
-        if source.enabled and due and (status.next_poll is None or due < status.next_poll[0]):
-            status.next_poll = (due, source.name)
         if source.last_polled_at and (
             status.last_poll is None or source.last_polled_at > status.last_poll
         ):
             status.last_poll = source.last_polled_at
+    status.next_poll = PollStore.within(session).next_due()
     waiting = col(Outbox.status).in_([PENDING, SENDING])
     status.pending = session.exec(select(func.count()).select_from(Outbox).where(waiting)).one()
     status.oldest_pending = session.exec(select(func.min(Outbox.created_at)).where(waiting)).one()

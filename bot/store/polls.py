@@ -207,7 +207,8 @@ class PollStore:
             return [self._target(row) for row in self._run(cursor, query + " ORDER BY id", params)]
 
     def next_due(self) -> tuple[str, datetime] | None:
-        """The name of the enabled source that is due next, and when; None without one."""
+        """The name of the enabled source that is due next, and when (`status` shows it, and
+        a poll with nothing due says it); None without one."""
         query = (
             "SELECT name, next_poll_at FROM source WHERE enabled AND next_poll_at IS NOT NULL"
             " ORDER BY next_poll_at LIMIT 1"
