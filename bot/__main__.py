@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 EXIT_INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C
+_POLL = "poll.poll"  # the poll command's function (see _command): `poll --once` forks
 
 
 def cli() -> int:
@@ -76,7 +77,7 @@ def main(argv: Sequence[str] | None = None, *, may_fork: bool = False) -> int:
         return EXIT_USAGE
     args.fetching = None
     # Before the imports below, so the child's import of aiohttp runs beside them.
-    if may_fork and args.handler == "poll.poll" and args.once:
+    if may_fork and args.handler == _POLL and args.once:
         from bot.feeds.fetch_process import FetchProcess
 
         args.fetching = FetchProcess.fork()
@@ -154,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     poll_parser.add_argument("--once", action="store_true", help="one cycle over the due sources")
     poll_parser.add_argument("--all", action="store_true", help="every enabled source, due or not")
     poll_parser.add_argument("--json", action="store_true", help="one JSON object per source")
-    poll_parser.set_defaults(handler="poll.poll")
+    poll_parser.set_defaults(handler=_POLL)
 
     classify = commands.add_parser(
         "classify", parents=[common], help="classify stories given as JSON lines"
