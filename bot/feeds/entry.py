@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 
 class Entry(NamedTuple):
-    """One feed item, ready to store. `key` is its identity within its source.
+    """One feed item, ready to store. `key` is its identity within its source; `fingerprint`
+    (its headline's) and `link_hash` (bot/domain/links.py) recognise it on another site.
 
     A named tuple: a cold cycle sends fifty thousand of these from the parsing workers,
     and the main process unpickles a tuple in two thirds of a frozen dataclass's time."""
@@ -18,6 +19,7 @@ class Entry(NamedTuple):
     title: str
     summary: str
     published: datetime | None
+    link_hash: str | None = None
 
 
 @dataclass(frozen=True)

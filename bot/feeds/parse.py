@@ -5,17 +5,15 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
+from bot.domain.links import canonical_link, link_hash
 from bot.domain.markup import plain_text
 from bot.domain.names import fold
 from bot.feeds.entry import Entry, NotAFeed, ParsedFeed
 
 TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
-_TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_)", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Numeric references feedparser crashes on: UTF-16 surrogates (some generators write emoji
 # as "&#55357;&#56832;") and code points past U+10FFFF. The pattern takes every reference
 # that may be one (55000-57999, six digits or more, hex D800-DFFF or five digits or more) and
@@ -83,23 +81,9 @@ def _code(digits: bytes) -> int:
     return int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
 
 
-def canonical_link(link: str) -> str:
-    """The link without tracking parameters or fragment, with a lower-case scheme and host;
-    as written when it is no URL at all ("http://[broken")."""
-    link = _CONTROL.sub("", link).strip()
-    try:
-        parts = urlsplit(link)
-    except ValueError:
-        return link
-    query = parts.query
-    if query:  # most links have none, and splitting an empty one costs more than the rest
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, v) for k, v in pairs if not _TRACKING.match(k)])
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, query, ""))
-
-
 def fingerprint(title: str) -> str:
-    """The same headline on another site: case, punctuation and spacing do not matter."""
+    """The same headline on another site: case, punctuation and spacing do not matter. (A
+    story that links where an earlier one did takes the earlier one's when stored.)"""
     return hashlib.sha256(fold(title).encode()).hexdigest()
 
 
@@ -123,7 +107,7 @@ def _entry(item: Any) -> Entry | None:
     # guid, else link, else title+date: an edited headline keeps its guid and stays one story.
     identity = f"guid:{guid}" if guid else f"link:{link}" if link else f"text:{title}|{published}"
     key = hashlib.sha256(identity.encode()).hexdigest()
-    return Entry(key, fingerprint(title), link, title, summary, published)
+    return Entry(key, fingerprint(title), link, title, summary, published, link_hash(link))
 
 
 def _published(item: Any) -> datetime | None:

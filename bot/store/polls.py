@@ -24,7 +24,7 @@ from bot.feeds.entry import Entry
 
 # The Alembic revision tables.py describes: bump it with every new revision (a test checks
 # it), so start-up can tell "already migrated" without loading Alembic or SQLAlchemy.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 CONFIG_APPLIED = "feeds.yaml applied"  # bot_state key: the digest of the config last applied
 CONFIG_READ = "feeds.yaml read"  # bot_state key: what a poll keeps of the file it read last
 _CLOCK_SLACK = timedelta(days=1)  # how far ahead of us a site's clock may run
@@ -97,11 +97,13 @@ class ConfigState(NamedTuple):
 
 
 _TARGETS = f"SELECT {', '.join(PollTarget._fields)} FROM source WHERE enabled"
-_STORY_COLUMNS = ("source_id", "key", "fingerprint", "url", "title", "summary", "published_at",
-                  "first_seen_at", "backlog", "classified_at")  # fmt: skip
+# A story takes the fingerprint of the first one stored with its link, so another site's
+# copy under another headline is the same news; else its headline's own.
 _ADD_STORY = (
-    f"INSERT INTO story ({', '.join(_STORY_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_STORY_COLUMNS))}) ON CONFLICT (source_id, key) DO NOTHING"
+    "INSERT INTO story (source_id, key, link_hash, fingerprint, url, title, summary,"
+    " published_at, first_seen_at, backlog, classified_at) VALUES (?, ?, ?,"
+    " COALESCE((SELECT fingerprint FROM story WHERE link_hash = ? ORDER BY id LIMIT 1), ?),"
+    " ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, key) DO NOTHING"
 )
 # The catalogue as ShowRepo.catalogue() reads it: shows not retired, and retired ones that
 # someone still follows. With none, the classifier has nothing to find in any story.
@@ -262,7 +264,8 @@ class PollStore:
             read = None if self._run(cursor, _HAS_SHOWS).fetchone()[0] else seen
             for source_id, _, entries in batch:
                 rows = [
-                    (source_id, e.key, e.fingerprint, e.url, e.title, e.summary,
+                    (source_id, e.key, e.link_hash, e.link_hash, e.fingerprint, e.url, e.title,
+                     e.summary,
                      seen if (when := e.published) is None or when > latest else self._value(when),
                      seen, when is not None and when <= latest and when < oldest_new, read)
                     for e in entries

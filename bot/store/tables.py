@@ -98,8 +98,11 @@ class Story(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = _parent("source", index=False)
     key: str = Field(max_length=64)
-    fingerprint: str = Field(max_length=64, index=True)  # the same news on another site
+    # The same news on another site: the headline's fingerprint, or that of the first story
+    # stored with the same link_hash (bot/domain/links.py), when there is one.
+    fingerprint: str = Field(max_length=64, index=True)
     url: str | None = Field(default=None, sa_type=Text)
+    link_hash: str | None = Field(default=None, max_length=64, index=True)
     title: str = Field(sa_type=Text)
     summary: str = Field(default="", sa_type=Text)
     published_at: datetime = _when(nullable=False)

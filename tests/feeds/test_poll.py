@@ -416,6 +416,39 @@ async def test_same_news_on_two_sites_shares_a_fingerprint(
     assert len({s.fingerprint for s in rows}) == 3
 
 
+async def test_a_copy_under_another_headline_shares_the_fingerprint_of_its_link(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    """Another site (an aggregator) reposts two of the stories under headlines of its own,
+    linking to them over http, with "www." and tracking: they are the same news. Its third
+    item links to the site's home page, as some feeds link every item, which names no story."""
+    add_source(store, "One", feed_server.serve("/1", feed(fixture("rss2.xml"))))
+    await poll_all(poller)
+    reposts = [
+        ("Lumon returns: Severance S3 dated", "http://www.smallscreen.example/severance-s3-date?utm_medium=x&amp;id=7"),
+        ("FX keeps The Bear cooking", "https://smallscreen.example/the-bear-renewed"),
+        ("Old news: Lost finale recap, again", "https://smallscreen.example/"),
+    ]  # fmt: skip
+    items = "".join(
+        f"<item><title>{title}</title><link>{link}</link><guid>agg-{n}</guid></item>"
+        for n, (title, link) in enumerate(reposts)
+    )
+    body = f'<rss version="2.0"><channel><title>Agg</title>{items}</channel></rss>'.encode()
+    add_source(store, "Aggregator", feed_server.serve("/agg", feed(body)))
+    await poll_all(poller)
+
+    fingerprint_of = {(s.source_id, s.title): s.fingerprint for s in stories(store)}
+    by_title = {title: fp for (_, title), fp in fingerprint_of.items()}
+    assert len(fingerprint_of) == 6
+    assert (
+        by_title["Lumon returns: Severance S3 dated"]
+        == by_title["Severance Season 3 Premiere Date Set for March 2027 on Apple TV+"]
+    )
+    assert by_title["FX keeps The Bear cooking"] == by_title["The Bear Renewed for Season 5 at FX"]
+    assert by_title["Old news: Lost finale recap, again"] != by_title["Old news: Lost finale recap"]
+    assert len(set(fingerprint_of.values())) == 4
+
+
 async def test_a_bug_costs_one_source_which_backs_off(
     store: Store,
     poller: Poller,

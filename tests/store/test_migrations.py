@@ -85,3 +85,50 @@ def test_downgrade_to_nothing_and_back(empty_db_url: str) -> None:
         assert "source" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_stories_stored_before_link_hashes_get_theirs(empty_db_url: str) -> None:
+    """Revision 0007 fills in link_hash for the stories already stored, so a copy seen after
+    the upgrade is matched to them; their fingerprints are left as they were."""
+    from datetime import UTC, datetime
+
+    from bot.domain.links import link_hash
+
+    engine = make_engine(empty_db_url)
+    config = alembic_config(engine)
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    links = ["https://news.example/story/7?id=1", "https://news.example/", None]
+    try:
+        command.upgrade(config, "0006")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO source (id, name, url, origin, trusted, enabled,"
+                    " interval_seconds, consecutive_failures, created_at)"
+                    " VALUES (1, 'One', 'https://news.example/feed', 'config', true, true,"
+                    " 900, 0, :now)"
+                ),
+                {"now": now},
+            )
+            for n, link in enumerate(links):
+                connection.execute(
+                    text(
+                        "INSERT INTO story (source_id, key, fingerprint, url, title, summary,"
+                        " published_at, first_seen_at, backlog)"
+                        " VALUES (1, :key, :fp, :url, 'A story', '', :now, :now, false)"
+                    ),
+                    {"key": f"k{n}", "fp": f"fp{n}", "url": link, "now": now},
+                )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT url, link_hash, fingerprint FROM story ORDER BY key")
+            ).all()
+        assert rows == [
+            (links[0], link_hash(links[0]), "fp0"),
+            (links[1], None, "fp1"),  # a home page names no story
+            (None, None, "fp2"),
+        ]
+        assert link_hash(links[0]) is not None
+    finally:
+        engine.dispose()

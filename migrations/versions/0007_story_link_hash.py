@@ -1,0 +1,46 @@
+"""story link hash: another site's copy of a story is recognised by its link too
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-06 04:10:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from bot.domain.links import link_hash
+
+revision: str = '0007'
+down_revision: str | None = '0006'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_BATCH = 5000  # rows per UPDATE round trip while filling in the stories stored before
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('story', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('link_hash', sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f('ix_story_link_hash'), ['link_hash'], unique=False)
+    # Stories stored before get theirs, so a copy seen from now on is matched to them; their
+    # fingerprints stay as they were (alerts already sent were grouped by them).
+    bind = op.get_bind()
+    story = sa.table('story', sa.column('id', sa.Integer), sa.column('url', sa.Text),
+                     sa.column('link_hash', sa.String))  # fmt: skip
+    stored = bind.execute(sa.select(story.c.id, story.c.url).where(story.c.url.is_not(None)))
+    hashes = [{'story_id': id_, 'hash': link_hash(url)} for id_, url in stored.fetchall()]
+    hashes = [row for row in hashes if row['hash'] is not None]
+    update = (
+        story.update().where(story.c.id == sa.bindparam('story_id'))
+        .values(link_hash=sa.bindparam('hash'))
+    )  # fmt: skip
+    for start in range(0, len(hashes), _BATCH):
+        bind.execute(update, hashes[start:start + _BATCH])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('story', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_story_link_hash'))
+        batch_op.drop_column('link_hash')
