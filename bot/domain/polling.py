@@ -7,6 +7,10 @@ MAX_BACKOFF = timedelta(hours=24)
 BROKEN_AFTER = timedelta(days=3)
 # The longest ETag and Last-Modified kept between polls (the source table's column sizes).
 ETAG_LIMIT, LAST_MODIFIED_LIMIT = 500, 100
+# How long a cycle holds the sources it polls (PollStore.claim) against a cycle started
+# beside it: well past a cycle's usual length (the 15 s timeout, then parsing and storing),
+# and short enough that sources a killed cycle held are soon due again.
+CLAIM_LEASE = timedelta(minutes=10)
 URL_LIMIT = 2000  # the longest feed URL (its column's size); browsers and servers balk past it
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 

@@ -84,14 +84,22 @@ class Poller:
         `finished` hears of each source as soon as it is done with, so a cycle cut short
         still tells which sources it stored."""
         now = self.clock()
-        sources = await asyncio.to_thread(self._load, now, everything)
+        until = now + polling.CLAIM_LEASE
+        sources = await asyncio.to_thread(self.polls.claim, now, until, everything=everything)
 
         async def poll(source: PollTarget) -> PollOutcome:
             outcome = await self.poll(source)
             finished(outcome)
             return outcome
 
-        return list(await asyncio.gather(*(poll(s) for s in _interleave_hosts(sources))))
+        try:
+            return list(await asyncio.gather(*(poll(s) for s in _interleave_hosts(sources))))
+        except BaseException:
+            # Cut short (Ctrl-C): the sources not polled are due again at once, for the next
+            # poll, rather than when the lease ends. A database that fails here keeps them.
+            with contextlib.suppress(*self.polls.errors):
+                self.polls.release(sources, until)
+            raise
 
     async def poll(self, source: PollTarget) -> PollOutcome:
         started = time.perf_counter()
@@ -189,9 +197,6 @@ class Poller:
         """Stores several sources' stories and states in one transaction; new story counts."""
         batch = [(write.source_id, write.changes, write.entries) for write in writes]
         return self.polls.store(batch, self.clock(), self.backlog_age)
-
-    def _load(self, now: datetime, everything: bool) -> list[PollTarget]:
-        return self.polls.to_poll(now, everything=everything)
 
 
 def _interleave_hosts(sources: list[PollTarget]) -> list[PollTarget]:

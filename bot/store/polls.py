@@ -201,12 +201,52 @@ class PollStore:
 
     def to_poll(self, now: datetime, *, everything: bool = False) -> list[PollTarget]:
         """Enabled sources whose next poll time has come (all enabled ones with `everything`)."""
-        query, params = _TARGETS, []
-        if not everything:
-            query += " AND (next_poll_at IS NULL OR next_poll_at <= ?)"
-            params.append(self._value(now))
+        query, params = self._due(now, everything)
         with self._transaction() as cursor:
-            return [self._target(row) for row in self._run(cursor, query + " ORDER BY id", params)]
+            return [self._target(row) for row in self._run(cursor, query, params)]
+
+    def claim(
+        self, now: datetime, until: datetime, *, everything: bool = False
+    ) -> list[PollTarget]:
+        """`to_poll`, with each source's next poll moved on to `until` in the same
+        transaction: a lease. A cycle that starts meanwhile (cron starting the next poll
+        before this one ended) finds them not due and leaves them to this one, and a cycle
+        that dies leaves them due again at `until`. The state each poll writes replaces it.
+        `everything` claims sources another cycle holds too, as it polls them anyway."""
+        query, params = self._due(now, everything)
+        if self.dialect == "postgresql":
+            # A cycle claiming at the same moment waits here for this one's commit, then
+            # reads the leases it wrote (SQLite's write lock, taken at BEGIN, does the same).
+            query += " FOR UPDATE"
+        lease = self._value(until)
+        with self._transaction(write=True) as cursor:
+            targets = [self._target(row) for row in self._run(cursor, query, params)]
+            if targets:
+                cursor.executemany(
+                    self._sql_of(
+                        "UPDATE source SET next_poll_at = ?"
+                        " WHERE id = ? AND (next_poll_at IS NULL OR next_poll_at < ?)"
+                    ),
+                    [(lease, target.id, lease) for target in targets],
+                )
+        return targets
+
+    def release(self, targets: Sequence[PollTarget], until: datetime) -> None:
+        """Gives back the leases `claim` took until `until` on sources whose poll wrote
+        nothing since: their next poll is again what it was."""
+        lease = self._value(until)
+        give_back = "UPDATE source SET next_poll_at = ? WHERE id = ? AND next_poll_at = ?"
+        with self._transaction(write=True) as cursor:
+            cursor.executemany(
+                self._sql_of(give_back),
+                [(self._value(t.next_poll_at), t.id, lease) for t in targets],
+            )
+
+    def _due(self, now: datetime, everything: bool) -> tuple[str, list[Any]]:
+        if everything:
+            return f"{_TARGETS} ORDER BY id", []
+        due = " AND (next_poll_at IS NULL OR next_poll_at <= ?) ORDER BY id"
+        return _TARGETS + due, [self._value(now)]
 
     def next_due(self) -> tuple[str, datetime] | None:
         """The name of the enabled source that is due next, and when (`status` shows it, and

@@ -151,6 +151,45 @@ async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
         assert len(session.exec(select(Story)).all()) == 3  # Good's, committed before Ctrl-C
         states = {s.name: (s.etag, s.consecutive_failures) for s in SourceRepo(session).all()}
     assert states["Hanging"] == (None, 0)  # cut off, not failed: the next run polls it again
+    # The lease the cut-off cycle took on Hanging was given back: it is due at once.
+    code, lines, _ = await _poll(tmp_path, db_url)
+    assert code == 0 and [line["source"] for line in lines] == ["Hanging"]
+
+
+async def test_a_poll_started_beside_another_leaves_it_the_sources_it_holds(
+    tmp_path: Path, db_url: str, feed_server: FeedServer, store: Store
+) -> None:
+    """cron starting the next `poll --once` before the last one ended: each source is
+    fetched once, by the poll that claimed it first."""
+    holding, arrived, released = False, asyncio.Event(), asyncio.Event()
+
+    async def slow_once_held(request: web.Request) -> web.StreamResponse:
+        if holding and not arrived.is_set():
+            arrived.set()
+            await released.wait()
+        return web.Response(body=fixture("rss2.xml"))
+
+    slow = feed_server.serve("/slow", slow_once_held)
+    quick = feed_server.serve("/quick", feed(fixture("atom.xml")))
+    (tmp_path / "feeds.yaml").write_text(
+        f"sources:\n  - name: Slow\n    url: {slow}\n  - name: Quick\n    url: {quick}\n"
+    )
+    assert (await _poll(tmp_path, db_url))[0] == 0  # applies feeds.yaml, polls both
+    with store.session() as session:
+        for source in SourceRepo(session).all():
+            source.next_poll_at = datetime.now(UTC) - timedelta(minutes=1)  # both due again
+    holding, feed_server.requests[:] = True, []
+
+    first = asyncio.create_task(_poll(tmp_path, db_url))
+    async with asyncio.timeout(60):
+        await arrived.wait()  # the first poll holds Slow
+        await feed_server.requested(2)  # and has Quick
+    code, lines, _ = await _poll(tmp_path, db_url)
+    assert (code, lines) == (0, [])  # nothing left due for the second
+    released.set()
+    code, lines, _ = await first
+    assert code == 0 and sorted(line["source"] for line in lines) == ["Quick", "Slow"]
+    assert sorted(path for path, _ in feed_server.requests) == ["/quick", "/slow"]
 
 
 async def test_a_reader_that_stops_reading_is_no_failure(

@@ -75,6 +75,37 @@ def test_a_due_time_compares_to_the_microsecond(store: Store) -> None:
     assert [t.name for t in store.polls.to_poll(NOW)] == ["Decider"]
 
 
+def test_a_cycle_leases_the_sources_it_claims(store: Store) -> None:
+    """Claimed sources are not due to a cycle started beside this one until the lease ends;
+    --all claims them anyway; what a poll writes replaces the lease."""
+    ids = _apply(store)
+    store.polls.write_changes([(ids["Decider"], {"next_poll_at": NOW + timedelta(hours=1)})])
+    until = NOW + timedelta(minutes=10)
+    assert [t.name for t in store.polls.claim(NOW, until)] == ["TVLine"]
+    assert store.polls.claim(NOW + timedelta(minutes=1), until) == []  # the overlapping cycle
+    assert [t.name for t in store.polls.to_poll(until)] == ["TVLine"]  # a lease left to expire
+    everything = store.polls.claim(NOW, NOW + timedelta(minutes=20), everything=True)
+    assert [t.name for t in everything] == ["TVLine", "Decider"]
+    later = NOW + timedelta(hours=2)
+    assert store.polls.target(ids["Decider"]).next_poll_at == later - timedelta(hours=1)  # type: ignore[union-attr]
+    store.polls.write_changes([(ids["TVLine"], {"next_poll_at": later})])
+    assert store.polls.target(ids["TVLine"]).next_poll_at == later  # type: ignore[union-attr]
+
+
+def test_leases_given_back_restore_the_due_times_of_sources_not_polled(store: Store) -> None:
+    ids = _apply(store)
+    store.polls.write_changes([(ids["Decider"], {"next_poll_at": NOW - timedelta(minutes=3)})])
+    until = NOW + timedelta(minutes=10)
+    claimed = store.polls.claim(NOW, until)
+    assert [t.name for t in claimed] == ["TVLine", "Decider"]
+    polled = NOW + timedelta(minutes=15)
+    store.polls.write_changes([(ids["TVLine"], {"next_poll_at": polled})])  # TVLine finished
+    store.polls.release(claimed, until)
+    assert store.polls.target(ids["TVLine"]).next_poll_at == polled  # type: ignore[union-attr]
+    assert [t.name for t in store.polls.to_poll(NOW)] == ["Decider"]
+    assert store.polls.target(ids["Decider"]).next_poll_at == NOW - timedelta(minutes=3)  # type: ignore[union-attr]
+
+
 def test_changes_written_are_what_the_orm_reads(store: Store) -> None:
     ids = _apply(store)
     when = datetime(2026, 11, 24, 2, 0, tzinfo=ZoneInfo("America/New_York"))  # UTC stored
