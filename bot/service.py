@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.config import ConfigError, load_config
 from bot.config.schema import FeedsConfig
+from bot.domain import polling
 from bot.domain.guild import TimedSlot
 from bot.domain.polling import is_broken
 from bot.domain.shards import ShardSet
@@ -30,7 +31,6 @@ from bot.notify.sender import Sender
 from bot.store.db import Store
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import OutboxRepo, notice
-from bot.store.polls import PollTarget
 from bot.store.releases import ReleaseRepo
 from bot.store.sources import SyncReport
 from bot.store.stories import StoryRepo
@@ -182,9 +182,16 @@ class Service:
             log.info("upkeep aired=%d pruned_stories=%d", aired, pruned)
 
     async def _poll_source(self, source_id: int) -> datetime | None:
-        source = await asyncio.to_thread(self._poll_target, source_id)
-        if source is None:
-            return None
+        now = self.clock()
+        claimed = await asyncio.to_thread(
+            self.store.polls.claim, now, now + polling.CLAIM_LEASE, source_id=source_id
+        )
+        if not claimed:
+            # Gone, disabled, or not due: a `poll --once` beside this process holds it or
+            # has polled it. The job waits for the next poll that poll wrote.
+            held = await asyncio.to_thread(self._enabled_source, source_id)
+            return held.next_poll_at if held else None
+        [source] = claimed
         await self.poller.poll(source)
         async with self._classifying:
             report = await asyncio.to_thread(classify_new_stories, self.store, self.clock())
@@ -195,9 +202,6 @@ class Service:
         if polled is not None:
             await asyncio.to_thread(self._report_broken, polled)
         return polled.next_poll_at if polled else None
-
-    def _poll_target(self, source_id: int) -> PollTarget | None:
-        return self.store.polls.target(source_id)
 
     def _enabled_source(self, source_id: int) -> Source | None:
         with self.store.session() as session:

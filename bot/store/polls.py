@@ -206,14 +206,20 @@ class PollStore:
             return [self._target(row) for row in self._run(cursor, query, params)]
 
     def claim(
-        self, now: datetime, until: datetime, *, everything: bool = False
+        self,
+        now: datetime,
+        until: datetime,
+        *,
+        everything: bool = False,
+        source_id: int | None = None,
     ) -> list[PollTarget]:
         """`to_poll`, with each source's next poll moved on to `until` in the same
         transaction: a lease. A cycle that starts meanwhile (cron starting the next poll
         before this one ended) finds them not due and leaves them to this one, and a cycle
         that dies leaves them due again at `until`. The state each poll writes replaces it.
-        `everything` claims sources another cycle holds too, as it polls them anyway."""
-        query, params = self._due(now, everything)
+        `everything` claims sources another cycle holds too, as it polls them anyway;
+        `source_id` claims that source alone, if it is due (`run`'s poll job)."""
+        query, params = self._due(now, everything, source_id)
         if self.dialect == "postgresql":
             # A cycle claiming at the same moment waits here for this one's commit, then
             # reads the leases it wrote (SQLite's write lock, taken at BEGIN, does the same).
@@ -242,11 +248,17 @@ class PollStore:
                 [(self._value(t.next_poll_at), t.id, lease) for t in targets],
             )
 
-    def _due(self, now: datetime, everything: bool) -> tuple[str, list[Any]]:
-        if everything:
-            return f"{_TARGETS} ORDER BY id", []
-        due = " AND (next_poll_at IS NULL OR next_poll_at <= ?) ORDER BY id"
-        return _TARGETS + due, [self._value(now)]
+    def _due(
+        self, now: datetime, everything: bool, source_id: int | None = None
+    ) -> tuple[str, list[Any]]:
+        query, params = _TARGETS, []
+        if source_id is not None:
+            query += " AND id = ?"
+            params.append(source_id)
+        if not everything:
+            query += " AND (next_poll_at IS NULL OR next_poll_at <= ?)"
+            params.append(self._value(now))
+        return f"{query} ORDER BY id", params
 
     def next_due(self) -> tuple[str, datetime] | None:
         """The name of the enabled source that is due next, and when (`status` shows it, and
@@ -259,12 +271,6 @@ class PollStore:
             row = self._run(cursor, query).fetchone()
         when = None if row is None else self._time(row[1])
         return None if when is None else (row[0], when)
-
-    def target(self, source_id: int) -> PollTarget | None:
-        """The source with this id, if it exists and is enabled."""
-        with self._transaction() as cursor:
-            row = self._run(cursor, _TARGETS + " AND id = ?", (source_id,)).fetchone()
-            return None if row is None else self._target(row)
 
     def write_changes(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """Writes (source id, {column: value}) changes onto their rows, one executemany per

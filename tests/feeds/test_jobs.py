@@ -115,6 +115,35 @@ async def test_the_leader_polls_each_source_on_its_own_schedule(
         await jobs.close()
 
 
+async def test_a_poll_job_leaves_a_source_another_process_holds(
+    store: Store, tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher, parsers: ParsingPool
+) -> None:
+    """A `poll --once` beside `run` claimed Good (its lease is the next poll time): Good's job
+    fetches nothing and waits for that time; once due again, the job polls it."""
+    now = datetime.now(UTC)
+    good = feed_server.serve("/good", feed(rss(("a", "Severance news", now))))
+    failing = feed_server.serve("/failing", status(500))
+    jobs = jobs_for(store, tmp_path / "feeds.yaml", fetcher, parsers,
+                    CONFIG.format(good=good, failing=failing))  # fmt: skip
+    try:
+        await jobs.lead()
+        good_id = source(store, "Good").id or 0
+        store.polls.write_changes([(good_id, {"next_poll_at": now - timedelta(minutes=1)})])
+        lease = now + timedelta(minutes=10)
+        [held] = store.polls.claim(now, lease, source_id=good_id)  # the other process's cycle
+        assert store.polls.claim(now, lease, source_id=good_id) == []  # it holds Good now
+        await jobs._poll(good_id)
+        assert feed_server.headers_sent_to("/good") == []
+        assert jobs.scheduler.get_job(f"poll:{good_id}").next_run_time == lease
+        store.polls.release([held], lease)  # the other poll was cut short: due at once
+        await jobs._poll(good_id)
+        assert len(feed_server.headers_sent_to("/good")) == 1
+        polled = source(store, "Good")
+        assert polled.last_success_at is not None and polled.next_poll_at != lease
+    finally:
+        await jobs.close()
+
+
 async def test_poll_jobs_follow_feeds_yaml(
     store: Store, tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher, parsers: ParsingPool
 ) -> None:
