@@ -19,7 +19,7 @@ class Entry(NamedTuple):
     title: str
     summary: str
     published: datetime | None
-    link_hash: str | None = None
+    link_hash: int | None = None
 
 
 @dataclass(frozen=True)
