@@ -138,3 +138,41 @@ def test_with_no_show_to_match_stories_are_marked_read_without_reading_them(
     add_story(store, 1, "c", f"Star Trek: Picard Season 2 Moves to {MOVED:%B %-d, %Y}", minutes=2)
     report = classify_new_stories(store, NOW + timedelta(hours=2))
     assert (report.stories, report.facts) == (1, 1)
+
+
+def test_a_repost_under_its_own_headline_joins_the_alert_of_the_story_it_links_to(
+    store: Store,
+) -> None:
+    """Stored as a poll stores them: an aggregator's story with a headline of its own that
+    links to One's story is the same news, so it joins One's alert (story without a fact)."""
+    from bot.domain.links import canonical_link, link_hash
+    from bot.feeds.entry import Entry
+    from bot.feeds.parse import fingerprint
+
+    with store.session() as session:
+        apply_config(session, parse_config(CONFIG, "feeds.yaml"), NOW - timedelta(days=1))
+
+    def entry(key: str, title: str, link: str) -> Entry:
+        url = canonical_link(link)
+        return Entry(key, fingerprint(title), url, title, "", NOW, link_hash(url))
+
+    first = entry(
+        "a",
+        "Star Trek: Picard cast looks back on the final season",
+        "https://one.example/picard-cast/",
+    )
+    repost = entry("b", "Patrick Stewart and the Star Trek: Picard crew say goodbye",
+                   "http://www.one.example/picard-cast?utm_source=agg")  # fmt: skip
+    elsewhere = entry(
+        "c", "Star Trek: Picard props go to auction", "https://one.example/"
+    )  # a home page
+    store.polls.store([(1, {}, [first])], NOW, timedelta(hours=24))
+    store.polls.store(
+        [(2, {}, [repost, elsewhere])], NOW + timedelta(minutes=5), timedelta(hours=24)
+    )
+    classify_new_stories(store, NOW + timedelta(minutes=10))
+    alerts = [post.payload for post in outbox(store)]
+    assert [(a["title"], a["source"], a.get("also", [])) for a in alerts] == [
+        (first.title, "One", [{"source": "Two", "url": repost.url}]),
+        (elsewhere.title, "Two", []),
+    ]
