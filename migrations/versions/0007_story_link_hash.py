@@ -18,7 +18,7 @@ down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_BATCH = 5000  # rows per UPDATE round trip while filling in the stories stored before
+_BATCH = 5000  # stories read, then updated, at a time while filling in those stored before
 
 
 def upgrade() -> None:
@@ -33,15 +33,20 @@ def upgrade() -> None:
     bind = op.get_bind()
     story = sa.table('story', sa.column('id', sa.Integer), sa.column('url', sa.Text),
                      sa.column('link_hash', sa.BigInteger))  # fmt: skip
-    stored = bind.execute(sa.select(story.c.id, story.c.url).where(story.c.url.is_not(None)))
-    hashes = [{'story_id': id_, 'hash': link_hash(url)} for id_, url in stored.fetchall()]
-    hashes = [row for row in hashes if row['hash'] is not None]
     update = (
         story.update().where(story.c.id == sa.bindparam('story_id'))
         .values(link_hash=sa.bindparam('hash'))
     )  # fmt: skip
-    for start in range(0, len(hashes), _BATCH):
-        bind.execute(update, hashes[start:start + _BATCH])
+    last = 0
+    while batch := bind.execute(
+        sa.select(story.c.id, story.c.url).where(story.c.id > last, story.c.url.is_not(None))
+        .order_by(story.c.id).limit(_BATCH)
+    ).all():  # fmt: skip
+        hashes = [{'story_id': id_, 'hash': link_hash(url)} for id_, url in batch]
+        hashes = [row for row in hashes if row['hash'] is not None]
+        if hashes:
+            bind.execute(update, hashes)
+        last = batch[-1][0]
 
 
 def downgrade() -> None:
