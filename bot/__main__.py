@@ -8,9 +8,11 @@ import argparse
 import gc
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from bot import __version__
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 EXIT_INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C
+EXIT_TERMINATED = 143  # and by SIGTERM
 _POLL = "poll.poll"  # the poll command's function (see _command): `poll --once` forks
 
 
@@ -35,19 +38,22 @@ def cli() -> int:
 
     Ctrl-C ends any command with one line, not a traceback: every write is a transaction, so
     what was committed stays, and what was not is done again by the next run (`run` itself
-    stops cleanly on SIGINT and SIGTERM).
+    stops cleanly on SIGINT and SIGTERM). SIGTERM (`timeout`, a service manager) ends the
+    other commands the same way, so a poll stopped so still reports what it stored.
 
     A reader that stops reading early (`poll --once --json | head -3`) is not a failure:
     output is written once the work is done, so the rest of it is dropped quietly.
     """
     gc.disable()
+    sigterm = _SigtermAsCtrlC()
+    signal.signal(signal.SIGTERM, sigterm)
     try:
         code = main(may_fork=True)
         sys.stdout.flush()  # a reader gone shows up here, not as a warning at exit
         return code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print("terminated" if sigterm.received else "interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if sigterm.received else EXIT_INTERRUPTED
     except BrokenPipeError:
         if not _reader_gone():
             raise  # a broken pipe of another kind is a bug like any other
@@ -56,6 +62,22 @@ def cli() -> int:
         return EXIT_OK
     finally:
         gc.freeze()  # what is left dies with the process: no full collection at exit
+
+
+class _SigtermAsCtrlC:
+    """A SIGTERM handler that does what Ctrl-C would, through whatever handles SIGINT at the
+    moment. Inside asyncio.run that is asyncio's own: it cancels the command's task at its
+    next await, so a source whose poll was logged as done is also reported as done, where
+    an exception raised at once could land between the two."""
+
+    received = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received = True
+        on_ctrl_c = signal.getsignal(signal.SIGINT)
+        if not callable(on_ctrl_c):  # SIGINT ignored (a background job): stop here
+            raise KeyboardInterrupt
+        on_ctrl_c(signal.SIGINT, frame)
 
 
 def _reader_gone() -> bool:

@@ -99,7 +99,7 @@ class FetchProcess:
         """Ends the child, whatever it is doing (its work is only reads), and reaps it."""
         self._end.close()
         try:
-            os.kill(self.pid, signal.SIGTERM)
+            os.kill(self.pid, signal.SIGKILL)  # the one signal it does not ignore
             os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):  # gone already and reaped
             pass
@@ -143,8 +143,11 @@ def _child(end: socket.socket, limits: FetchLimits) -> NoReturn:
     handlers or buffered output run twice."""
     code = 1
     try:
-        # Ctrl-C reaches the whole process group: the parent reports it, then ends this.
+        # Ctrl-C, or a SIGTERM sent to the whole process group, reaches this process too:
+        # the parent reports it, then ends this one. Dying first, this one would fail the
+        # fetches still waiting, and the parent would count them as the sources' failures.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         import asyncio
 
         asyncio.run(_serve(end, limits))

@@ -4,6 +4,7 @@
 import asyncio
 import dataclasses
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -156,7 +157,12 @@ def _first_worker(pool: "ProcessPoolExecutor") -> "Future[int]":
 def _exit_with(bot_pid: int) -> None:
     """Worker initializer: the worker exits once the bot has gone. A bot killed outright
     (SIGKILL, out of memory) never shuts its pool down, and its workers would wait for
-    work forever, keeping the forkserver alive and the bot's stdout open."""
+    work forever, keeping the forkserver alive and the bot's stdout open.
+
+    Ctrl-C reaches the workers too (the whole process group), and each printed a traceback
+    of the KeyboardInterrupt: they ignore it, and end with the bot's pool as above. (SIGTERM
+    still ends them: the pool sends it to the rest when one dies, and waits for them.)"""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:

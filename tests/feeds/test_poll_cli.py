@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from sqlmodel import select
 
@@ -113,8 +114,23 @@ async def test_invalid_configuration_exits_1(tmp_path: Path, db_url: str) -> Non
     assert "sources[0].url: not an http(s) URL" in err
 
 
+@pytest.mark.parametrize(
+    ("stop", "code", "said", "group"),
+    [
+        (signal.SIGINT, 130, "interrupted", True),  # Ctrl-C reaches the whole process group
+        (signal.SIGTERM, 143, "terminated", False),  # `timeout` signals the poll alone
+        (signal.SIGTERM, 143, "terminated", True),  # a service manager, every process
+    ],
+)
 async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
-    tmp_path: Path, db_url: str, feed_server: FeedServer, store: Store
+    tmp_path: Path,
+    db_url: str,
+    feed_server: FeedServer,
+    store: Store,
+    stop: signal.Signals,
+    code: int,
+    said: str,
+    group: bool,
 ) -> None:
     arrived, released = asyncio.Event(), asyncio.Event()
 
@@ -132,18 +148,21 @@ async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
         sys.executable, "-m", "bot", "poll", "--once", "--json",
         "--config", str(tmp_path / "feeds.yaml"),
         cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "INFO"},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     assert process.stderr is not None
     async with asyncio.timeout(60):  # interrupted mid-cycle: one feed stored, one in flight
         await arrived.wait()
         while b"polled source=Good" not in (line := await process.stderr.readline()):
             assert line, "the poll ended before it could be interrupted"
-    process.send_signal(signal.SIGINT)
+    if group:
+        os.killpg(process.pid, stop)
+    else:
+        process.send_signal(stop)
     out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     released.set()
-    assert process.returncode == 130
-    assert err.decode().splitlines()[-1:] == ["interrupted"] and b"Traceback" not in err
+    assert process.returncode == code
+    assert err.decode().splitlines()[-1:] == [said] and b"Traceback" not in err
     # The source that was stored is reported; the one cut off is not.
     [line] = [json.loads(line) for line in out.decode().splitlines()]
     assert (line["source"], line["status"], line["new"]) == ("Good", "ok", 3)
