@@ -221,9 +221,13 @@ class PollStore:
         `source_id` claims that source alone, if it is due (`run`'s poll job)."""
         query, params = self._due(now, everything, source_id)
         if self.dialect == "postgresql":
-            # A cycle claiming at the same moment waits here for this one's commit, then
-            # reads the leases it wrote (SQLite's write lock, taken at BEGIN, does the same).
-            query += " FOR UPDATE"
+            # A row another transaction is writing is left to it, never waited for: a cycle
+            # claiming at this moment, or one storing that source's poll (which holds its
+            # lease). Waiting could deadlock with a store locking rows in another order.
+            # NO KEY UPDATE: stories being inserted for a source (their foreign key's lock
+            # on its row) do not make it skipped. SQLite's write lock, taken at BEGIN,
+            # makes concurrent claims take turns instead.
+            query += " FOR NO KEY UPDATE SKIP LOCKED"
         lease = self._value(until)
         with self._transaction(write=True) as cursor:
             targets = [self._target(row) for row in self._run(cursor, query, params)]

@@ -97,6 +97,28 @@ def test_a_cycle_leases_the_sources_it_claims(store: Store) -> None:
     assert _target(store, ids["TVLine"]).next_poll_at == later  # type: ignore[union-attr]
 
 
+def test_a_claim_never_waits_for_a_source_being_written(store: Store, backend: str) -> None:
+    """PostgreSQL: a source row another transaction holds (a cycle storing its poll) is left
+    out, not waited for, so claims and stores cannot deadlock; one whose stories are being
+    inserted (a foreign key's lock) is claimed as ever."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's claims and writes take turns on its one write lock")
+    import psycopg
+
+    ids = _apply(store)
+    url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as other:  # one transaction, held open
+        other.execute("UPDATE source SET last_status = 200 WHERE id = %s", (ids["TVLine"],))
+        other.execute(
+            "INSERT INTO story (source_id, key, fingerprint, title, summary, published_at,"
+            " first_seen_at, backlog) VALUES (%s, 'k', 'f', 't', '', now(), now(), false)",
+            (ids["Decider"],),
+        )
+        claimed = store.polls.claim(NOW, NOW + timedelta(minutes=10), everything=True)
+        other.rollback()
+    assert [t.name for t in claimed] == ["Decider"]
+
+
 def test_leases_given_back_restore_the_due_times_of_sources_not_polled(store: Store) -> None:
     ids = _apply(store)
     store.polls.write_changes([(ids["Decider"], {"next_poll_at": NOW - timedelta(minutes=3)})])
