@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from bot.config import ConfigError, load_config
 from bot.config.schema import FeedsConfig
-from bot.domain import polling
 from bot.domain.guild import TimedSlot
 from bot.domain.polling import is_broken
 from bot.domain.shards import ShardSet
@@ -182,22 +181,17 @@ class Service:
             log.info("upkeep aired=%d pruned_stories=%d", aired, pruned)
 
     async def _poll_source(self, source_id: int) -> datetime | None:
-        now = self.clock()
-        claimed = await asyncio.to_thread(
-            self.store.polls.claim, now, now + polling.CLAIM_LEASE, source_id=source_id
-        )
-        if not claimed:
+        polled_now = await self.poller.cycle(source_id=source_id)
+        if not polled_now:
             # Gone, disabled, or not due: a `poll --once` beside this process holds it or
             # has polled it. The job waits for the next poll that poll wrote.
             held = await asyncio.to_thread(self._enabled_source, source_id)
             return held.next_poll_at if held else None
-        [source] = claimed
-        await self.poller.poll(source)
         async with self._classifying:
             report = await asyncio.to_thread(classify_new_stories, self.store, self.clock())
         if report.stories:
             log.info("classified source=%s stories=%d facts=%d posts=%d",
-                     source.name, report.stories, report.facts, report.posts)  # fmt: skip
+                     polled_now[0].source, report.stories, report.facts, report.posts)  # fmt: skip
         polled = await asyncio.to_thread(self._enabled_source, source_id)
         if polled is not None:
             await asyncio.to_thread(self._report_broken, polled)

@@ -78,14 +78,18 @@ class Poller:
         self,
         *,
         everything: bool = False,
+        source_id: int | None = None,
         finished: Callable[[PollOutcome], object] = lambda _: None,
     ) -> list[PollOutcome]:
-        """Polls every due source (every enabled one with `everything`) once, concurrently.
+        """Polls every due source (every enabled one with `everything`; only the one with
+        `source_id`, if it is due) once, concurrently, under a lease (PollStore.claim).
         `finished` hears of each source as soon as it is done with, so a cycle cut short
         still tells which sources it stored."""
         now = self.clock()
         until = now + polling.CLAIM_LEASE
-        sources = await asyncio.to_thread(self.polls.claim, now, until, everything=everything)
+        sources = await asyncio.to_thread(
+            self.polls.claim, now, until, everything=everything, source_id=source_id
+        )
 
         async def poll(source: PollTarget) -> PollOutcome:
             outcome = await self.poll(source)
@@ -95,8 +99,9 @@ class Poller:
         try:
             return list(await asyncio.gather(*(poll(s) for s in _interleave_hosts(sources))))
         except BaseException:
-            # Cut short (Ctrl-C): the sources not polled are due again at once, for the next
-            # poll, rather than when the lease ends. A database that fails here keeps them.
+            # Cut short (Ctrl-C, SIGTERM, `run` stopping): the sources not polled are due
+            # again at once, for the next poll, rather than when the lease ends. A database
+            # that fails here keeps them.
             with contextlib.suppress(*self.polls.errors):
                 self.polls.release(sources, until)
             raise

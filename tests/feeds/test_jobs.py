@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -141,6 +142,39 @@ async def test_a_poll_job_leaves_a_source_another_process_holds(
         polled = source(store, "Good")
         assert polled.last_success_at is not None and polled.next_poll_at != lease
     finally:
+        await jobs.close()
+
+
+async def test_a_poll_job_cut_short_gives_its_source_back(
+    store: Store, tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher, parsers: ParsingPool
+) -> None:
+    """`run` stopping while a poll waits on a slow site: the source's lease is given back, so
+    the next start polls it at once, not ten minutes on."""
+    arrived, released = asyncio.Event(), asyncio.Event()
+
+    async def hanging(request: web.Request) -> web.StreamResponse:
+        arrived.set()
+        await released.wait()
+        return web.Response(status=304)
+
+    good = feed_server.serve("/good", hanging)
+    failing = feed_server.serve("/failing", status(500))
+    jobs = jobs_for(store, tmp_path / "feeds.yaml", fetcher, parsers,
+                    CONFIG.format(good=good, failing=failing))  # fmt: skip
+    try:
+        await jobs.lead()
+        good_id = source(store, "Good").id or 0
+        due = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+        store.polls.write_changes([(good_id, {"next_poll_at": due})])
+        polling = asyncio.create_task(jobs._poll(good_id))
+        await asyncio.wait_for(arrived.wait(), timeout=30)
+        assert source(store, "Good").next_poll_at != due  # held while it is polled
+        polling.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await polling
+        assert source(store, "Good").next_poll_at == due
+    finally:
+        released.set()
         await jobs.close()
 
 
