@@ -26,7 +26,7 @@ from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import NewPost, OutboxRepo
 from bot.store.sync import apply_config
 from bot.store.tables import Outbox, Source
-from tests.feeds.conftest import FeedServer, feed, status
+from tests.feeds.conftest import FeedServer, Handler, feed, status
 from tests.feeds.test_calendar_end_to_end import rss
 
 CONFIG = """\
@@ -116,20 +116,31 @@ async def test_the_leader_polls_each_source_on_its_own_schedule(
         await jobs.close()
 
 
+async def leading_with_good_due(store: Store, path: Path, feed_server: FeedServer,
+                                fetcher: Fetcher, parsers: ParsingPool, good: Handler,
+                                now: datetime) -> tuple[Jobs, int]:  # fmt: skip
+    """The leader's jobs over CONFIG, Good served by `good` and due since a minute before
+    `now`; Failing answers 500."""
+    failing = feed_server.serve("/failing", status(500))
+    yaml = CONFIG.format(good=feed_server.serve("/good", good), failing=failing)
+    jobs = jobs_for(store, path, fetcher, parsers, yaml)
+    await jobs.lead()
+    good_id = source(store, "Good").id or 0
+    store.polls.write_changes([(good_id, {"next_poll_at": now - timedelta(minutes=1)})])
+    return jobs, good_id
+
+
 async def test_a_poll_job_leaves_a_source_another_process_holds(
     store: Store, tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher, parsers: ParsingPool
 ) -> None:
     """A `poll --once` beside `run` claimed Good (its lease is the next poll time): Good's job
     fetches nothing and waits for that time; once due again, the job polls it."""
     now = datetime.now(UTC)
-    good = feed_server.serve("/good", feed(rss(("a", "Severance news", now))))
-    failing = feed_server.serve("/failing", status(500))
-    jobs = jobs_for(store, tmp_path / "feeds.yaml", fetcher, parsers,
-                    CONFIG.format(good=good, failing=failing))  # fmt: skip
+    good = feed(rss(("a", "Severance news", now)))
+    jobs, good_id = await leading_with_good_due(
+        store, tmp_path / "feeds.yaml", feed_server, fetcher, parsers, good, now
+    )
     try:
-        await jobs.lead()
-        good_id = source(store, "Good").id or 0
-        store.polls.write_changes([(good_id, {"next_poll_at": now - timedelta(minutes=1)})])
         lease = now + timedelta(minutes=10)
         [held] = store.polls.claim(now, lease, source_id=good_id)  # the other process's cycle
         assert store.polls.claim(now, lease, source_id=good_id) == []  # it holds Good now
@@ -157,15 +168,12 @@ async def test_a_poll_job_cut_short_gives_its_source_back(
         await released.wait()
         return web.Response(status=304)
 
-    good = feed_server.serve("/good", hanging)
-    failing = feed_server.serve("/failing", status(500))
-    jobs = jobs_for(store, tmp_path / "feeds.yaml", fetcher, parsers,
-                    CONFIG.format(good=good, failing=failing))  # fmt: skip
+    now = datetime.now(UTC).replace(microsecond=0)
+    jobs, good_id = await leading_with_good_due(
+        store, tmp_path / "feeds.yaml", feed_server, fetcher, parsers, hanging, now
+    )
+    due = now - timedelta(minutes=1)
     try:
-        await jobs.lead()
-        good_id = source(store, "Good").id or 0
-        due = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
-        store.polls.write_changes([(good_id, {"next_poll_at": due})])
         polling = asyncio.create_task(jobs._poll(good_id))
         await asyncio.wait_for(arrived.wait(), timeout=30)
         assert source(store, "Good").next_poll_at != due  # held while it is polled
