@@ -97,13 +97,15 @@ class ConfigState(NamedTuple):
 
 
 _TARGETS = f"SELECT {', '.join(PollTarget._fields)} FROM source WHERE enabled"
-# A story takes the fingerprint of the first one stored with its link, so another site's
-# copy under another headline is the same news; else its headline's own.
+# A story takes the fingerprint of the first story another source stored with its link, so
+# another site's copy under another headline is the same news; else its headline's own.
+# Within one source a shared link says nothing: some feeds link every item to one section
+# page, and their stories would all become one news, alerting once.
 _ADD_STORY = (
     "INSERT INTO story (source_id, key, link_hash, fingerprint, url, title, summary,"
     " published_at, first_seen_at, backlog, classified_at) VALUES (?, ?, ?,"
-    " COALESCE((SELECT fingerprint FROM story WHERE link_hash = ? ORDER BY id LIMIT 1), ?),"
-    " ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, key) DO NOTHING"
+    " COALESCE((SELECT fingerprint FROM story WHERE link_hash = ? AND source_id <> ?"
+    " ORDER BY id LIMIT 1), ?), ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, key) DO NOTHING"
 )
 # The catalogue as ShowRepo.catalogue() reads it: shows not retired, and retired ones that
 # someone still follows. With none, the classifier has nothing to find in any story.
@@ -314,8 +316,8 @@ class PollStore:
             read = None if self._run(cursor, _HAS_SHOWS).fetchone()[0] else seen
             for source_id, _, entries in batch:
                 rows = [
-                    (source_id, e.key, e.link_hash, e.link_hash, e.fingerprint, e.url, e.title,
-                     e.summary,
+                    (source_id, e.key, e.link_hash, e.link_hash, source_id, e.fingerprint,
+                     e.url, e.title, e.summary,
                      seen if (when := e.published) is None or when > latest else self._value(when),
                      seen, when is not None and when <= latest and when < oldest_new, read)
                     for e in entries

@@ -421,13 +421,16 @@ async def test_a_copy_under_another_headline_shares_the_fingerprint_of_its_link(
 ) -> None:
     """Another site (an aggregator) reposts two of the stories under headlines of its own,
     linking to them over http, with "www." and tracking: they are the same news. Its third
-    item links to the site's home page, as some feeds link every item, which names no story."""
+    item links to the site's home page, as some feeds link every item, which names no story.
+    Within one source a shared link joins nothing (a feed linking every item to a section)."""
     add_source(store, "One", feed_server.serve("/1", feed(fixture("rss2.xml"))))
     await poll_all(poller)
     reposts = [
         ("Lumon returns: Severance S3 dated", "http://www.smallscreen.example/severance-s3-date?utm_medium=x&amp;id=7"),
         ("FX keeps The Bear cooking", "https://smallscreen.example/the-bear-renewed"),
         ("Old news: Lost finale recap, again", "https://smallscreen.example/"),
+        ("Andor wins big", "https://agg.example/tv-news"),
+        ("Shogun renewed", "https://agg.example/tv-news"),
     ]  # fmt: skip
     items = "".join(
         f"<item><title>{title}</title><link>{link}</link><guid>agg-{n}</guid></item>"
@@ -439,14 +442,15 @@ async def test_a_copy_under_another_headline_shares_the_fingerprint_of_its_link(
 
     fingerprint_of = {(s.source_id, s.title): s.fingerprint for s in stories(store)}
     by_title = {title: fp for (_, title), fp in fingerprint_of.items()}
-    assert len(fingerprint_of) == 6
+    assert len(fingerprint_of) == 8
     assert (
         by_title["Lumon returns: Severance S3 dated"]
         == by_title["Severance Season 3 Premiere Date Set for March 2027 on Apple TV+"]
     )
     assert by_title["FX keeps The Bear cooking"] == by_title["The Bear Renewed for Season 5 at FX"]
     assert by_title["Old news: Lost finale recap, again"] != by_title["Old news: Lost finale recap"]
-    assert len(set(fingerprint_of.values())) == 4
+    assert by_title["Andor wins big"] != by_title["Shogun renewed"]
+    assert len(set(fingerprint_of.values())) == 6
 
 
 async def test_a_bug_costs_one_source_which_backs_off(
