@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.domain.links import canonical_link, link_hash
+from bot.domain.links import story_link
 from bot.feeds.entry import Entry
 from bot.store.db import Store
 from bot.store.tables import Source
@@ -34,11 +34,11 @@ def entries(feed: int, now: datetime) -> list[Entry]:
 
     made = []
     for item in range(ITEMS):
-        url = canonical_link(f"https://news{feed % 50}.example/{feed}/story-{item}/")
+        url, same_page = story_link(f"https://news{feed % 50}.example/{feed}/story-{item}/")
         title = f"Show {feed} season {item} news"
         key = f"{feed:032x}{item:032x}"
         made.append(Entry(key, fingerprint(title), url, title, "A summary. " * 20,
-                          now - timedelta(hours=1), link_hash(url)))  # fmt: skip
+                          now - timedelta(hours=1), same_page))  # fmt: skip
     return made
 
 

@@ -9,39 +9,37 @@ _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def canonical_link(link: str) -> str:
-    """The link without tracking parameters or fragment, with a lower-case scheme and host;
-    as written when it is no URL at all ("http://[broken")."""
+def story_link(link: str) -> tuple[str, int | None]:
+    """The link made canonical (without tracking parameters or fragment, with a lower-case
+    scheme and host; as written when it is no URL at all, "http://[broken"), and its hash:
+    what names the story it points at, whoever links to it.
+
+    Both come from one parse: a first poll of 1,000 feeds reads 50,000 links, and parsing
+    each again for its hash cost 4-5 us of the 6 us the hash took."""
     link = _CONTROL.sub("", link).strip()
     try:
         parts = urlsplit(link)
     except ValueError:
-        return link
+        return link, None
     query = parts.query
     if query:  # most links have none, and splitting an empty one costs more than the rest
         pairs = parse_qsl(query, keep_blank_values=True)
         query = urlencode([(k, v) for k, v in pairs if not _TRACKING.match(k)])
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, query, ""))
+    host = parts.netloc.lower()
+    canonical = urlunsplit((parts.scheme.lower(), host, parts.path, query, ""))
+    return canonical, _link_hash(host, parts.path, query)
 
 
-def link_hash(canonical: str | None) -> int | None:
-    """What names the story a canonical link points at, whoever links to it: http and https,
-    "www." and a trailing slash make no difference. None for a link that names no one story:
-    none at all, a relative one (which page it means depends on the site) or a site's home
-    page (some feeds link every item there).
+def _link_hash(host: str, path: str, query: str) -> int | None:
+    """http and https, "www." and a trailing slash make no difference. None for a link that
+    names no one story: a relative one (which page it means depends on the site) or a site's
+    home page (some feeds link every item there).
 
     64 bits of its SHA-256, as a signed integer: the story table keeps it indexed, and a
     number's index cost storing 50,000 stories a tenth of what hex text's did. Two links
     colliding would only join two stories' fingerprints."""
-    if not canonical:
+    host, path = host.removeprefix("www."), path.rstrip("/")
+    if not host or not (path or query):
         return None
-    try:
-        parts = urlsplit(canonical)
-    except ValueError:
-        return None
-    host = parts.netloc.removeprefix("www.")
-    path = parts.path.rstrip("/")
-    if not host or not (path or parts.query):
-        return None
-    identity = f"{host}{path}?{parts.query}" if parts.query else f"{host}{path}"
+    identity = f"{host}{path}?{query}" if query else f"{host}{path}"
     return int.from_bytes(hashlib.sha256(identity.encode()).digest()[:8], "big", signed=True)

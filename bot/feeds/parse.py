@@ -8,7 +8,7 @@ from typing import Any
 
 import feedparser
 
-from bot.domain.links import canonical_link, link_hash
+from bot.domain.links import story_link
 from bot.domain.markup import plain_text
 from bot.domain.names import fold
 from bot.feeds.entry import Entry, NotAFeed, ParsedFeed
@@ -83,7 +83,7 @@ def _code(digits: bytes) -> int:
 
 def fingerprint(title: str) -> str:
     """The same headline on another site: case, punctuation and spacing do not matter. (A
-    story that links where an earlier one did takes the earlier one's when stored.)"""
+    story that links where another source's earlier one did takes that one's when stored.)"""
     return hashlib.sha256(fold(title).encode()).hexdigest()
 
 
@@ -92,8 +92,7 @@ def _entry(item: Any) -> Entry | None:
     # also maps aliases such as "description") cost a tenth of this function.
     get = dict.get
     title = plain_text(get(item, "title") or "")[:TITLE_LIMIT]
-    link = get(item, "link")
-    link = canonical_link(link) if link else None
+    link, same_page = story_link(raw_link) if (raw_link := get(item, "link")) else (None, None)
     summary_html = get(item, "summary") or ""
     content = get(item, "content")
     if not summary_html and content:
@@ -107,7 +106,7 @@ def _entry(item: Any) -> Entry | None:
     # guid, else link, else title+date: an edited headline keeps its guid and stays one story.
     identity = f"guid:{guid}" if guid else f"link:{link}" if link else f"text:{title}|{published}"
     key = hashlib.sha256(identity.encode()).hexdigest()
-    return Entry(key, fingerprint(title), link, title, summary, published, link_hash(link))
+    return Entry(key, fingerprint(title), link, title, summary, published, same_page)
 
 
 def _published(item: Any) -> datetime | None:

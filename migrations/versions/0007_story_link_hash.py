@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bot.domain.links import link_hash
+from bot.domain.links import story_link
 
 revision: str = '0007'
 down_revision: str | None = '0006'
@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.select(story.c.id, story.c.url).where(story.c.id > last, story.c.url.is_not(None))
         .order_by(story.c.id).limit(_BATCH)
     ).all():  # fmt: skip
-        hashes = [{'story_id': id_, 'hash': link_hash(url)} for id_, url in batch]
+        hashes = [{'story_id': id_, 'hash': story_link(url)[1]} for id_, url in batch]
         hashes = [row for row in hashes if row['hash'] is not None]
         if hashes:
             bind.execute(update, hashes)

@@ -145,7 +145,7 @@ def test_a_repost_under_its_own_headline_joins_the_alert_of_the_story_it_links_t
 ) -> None:
     """Stored as a poll stores them: an aggregator's story with a headline of its own that
     links to One's story is the same news, so it joins One's alert (story without a fact)."""
-    from bot.domain.links import canonical_link, link_hash
+    from bot.domain.links import story_link
     from bot.feeds.entry import Entry
     from bot.feeds.parse import fingerprint
 
@@ -153,8 +153,8 @@ def test_a_repost_under_its_own_headline_joins_the_alert_of_the_story_it_links_t
         apply_config(session, parse_config(CONFIG, "feeds.yaml"), NOW - timedelta(days=1))
 
     def entry(key: str, title: str, link: str) -> Entry:
-        url = canonical_link(link)
-        return Entry(key, fingerprint(title), url, title, "", NOW, link_hash(url))
+        url, same_page = story_link(link)
+        return Entry(key, fingerprint(title), url, title, "", NOW, same_page)
 
     first = entry(
         "a",

@@ -92,7 +92,7 @@ def test_stories_stored_before_link_hashes_get_theirs(empty_db_url: str) -> None
     the upgrade is matched to them; their fingerprints are left as they were."""
     from datetime import UTC, datetime
 
-    from bot.domain.links import link_hash
+    from bot.domain.links import story_link
 
     engine = make_engine(empty_db_url)
     config = alembic_config(engine)
@@ -125,10 +125,10 @@ def test_stories_stored_before_link_hashes_get_theirs(empty_db_url: str) -> None
                 text("SELECT url, link_hash, fingerprint FROM story ORDER BY key")
             ).all()
         assert rows == [
-            (links[0], link_hash(links[0]), "fp0"),
+            (links[0], story_link(links[0])[1], "fp0"),
             (links[1], None, "fp1"),  # a home page names no story
             (None, None, "fp2"),
         ]
-        assert link_hash(links[0]) is not None
+        assert story_link(links[0])[1] is not None
     finally:
         engine.dispose()
