@@ -13,13 +13,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.commands.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.basic_settings import CommandSettings
 
 EXIT_INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C
 EXIT_TERMINATED = 143  # and by SIGTERM
@@ -111,20 +111,21 @@ def main(argv: Sequence[str] | None = None, *, may_fork: bool = False) -> int:
 
 
 def _configured(args: argparse.Namespace) -> int:
-    """Reads the settings, sets up logging and runs the command."""
-    from pydantic import ValidationError
-
-    from bot.settings import Settings
+    """Reads the settings, sets up logging and runs the command. `poll` reads only the
+    three settings it uses, without pydantic-settings (see bot/basic_settings.py)."""
+    from bot.basic_settings import InvalidSettings, read_basic_settings
 
     try:
-        settings = Settings()
-    except ValidationError as error:
-        # One line per setting, named as in the environment. Values are not repeated: a
-        # DATABASE_URL may hold a password.
+        if args.handler == _POLL:
+            settings: CommandSettings = read_basic_settings()
+        else:
+            from bot.settings import read_settings
+
+            settings = read_settings()
+    except InvalidSettings as invalid:
+        # One line per setting, named as in the environment.
         print("invalid settings (environment or .env):", file=sys.stderr)
-        for problem in error.errors(include_input=False, include_url=False):
-            name = "_".join(str(part) for part in problem["loc"]).upper() or "settings"
-            message = problem["msg"].removeprefix("Value error, ")
+        for name, message in invalid.problems:
             print(f"  {name}: {message}", file=sys.stderr)
         return EXIT_INVALID
     from bot.logs import configure
@@ -133,11 +134,11 @@ def _configured(args: argparse.Namespace) -> int:
     return _command(args.handler)(args, settings)
 
 
-def _command(name: str) -> "Callable[[argparse.Namespace, Settings], int]":
+def _command(name: str) -> "Callable[[argparse.Namespace, Any], int]":
     """A command's function, "module.function" in bot/commands/: only the module of the
-    command that runs is imported."""
+    command that runs is imported. Each takes the settings `_configured` reads for it."""
     module, _, function = name.partition(".")
-    command: Callable[[argparse.Namespace, Settings], int] = getattr(
+    command: Callable[[argparse.Namespace, Any], int] = getattr(
         importlib.import_module(f"bot.commands.{module}"), function
     )
     return command

@@ -1,25 +1,33 @@
-"""Environment settings: read once in the composition root, then passed in."""
+"""Environment settings: read once in the composition root, then passed in. (`poll --once`
+reads only its three, without pydantic-settings: bot/basic_settings.py.)"""
 
-import logging
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.basic_settings import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_FEEDS_FILE,
+    DEFAULT_LOG_LEVEL,
+    ENV_FILE,
+    InvalidSettings,
+    known_log_level,
+    usable_database_url,
+)
 from bot.domain.shards import ShardSet
-from bot.store.polls import database_of
 
 
 class Settings(BaseSettings):
     """Everything that comes from the environment or `.env`. The token never reaches a log."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
 
     discord_token: SecretStr | None = None
-    database_url: str = "sqlite:///premiere.db"
-    feeds_file: Path = Path("feeds.yaml")
-    log_level: str = "INFO"
+    database_url: str = DEFAULT_DATABASE_URL
+    feeds_file: Path = DEFAULT_FEEDS_FILE
+    log_level: str = DEFAULT_LOG_LEVEL
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     # Several processes sharing one bot: each runs SHARD_IDS (e.g. "0,1") of SHARD_COUNT.
@@ -33,19 +41,8 @@ class Settings(BaseSettings):
         # `DISCORD_TOKEN=` in a copied .env means "not set", not "an empty token".
         return value if value is not None and value.get_secret_value().strip() else None
 
-    @field_validator("database_url")
-    @classmethod
-    def _usable_database(cls, value: str) -> str:
-        database_of(value)  # says what to write instead
-        return value
-
-    @field_validator("log_level")
-    @classmethod
-    def _known_level(cls, value: str) -> str:
-        level = value.strip().upper()
-        if level not in logging.getLevelNamesMapping():
-            raise ValueError(f"unknown log level {value!r}; use DEBUG, INFO, WARNING or ERROR")
-        return level
+    _usable_database = field_validator("database_url")(usable_database_url)
+    _known_level = field_validator("log_level")(known_log_level)
 
     @field_validator("shard_ids", mode="before")
     @classmethod
@@ -74,3 +71,24 @@ class Settings(BaseSettings):
         if self.shard_count is None or self.shard_ids is None:
             return None
         return ShardSet(self.shard_count, self.shard_ids)
+
+
+def read_settings() -> Settings:
+    """The settings, or InvalidSettings naming every one that is wrong."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = error.errors(include_input=False, include_url=False)
+        raise InvalidSettings(
+            [
+                (_name(problem["loc"]), problem["msg"].removeprefix("Value error, "))
+                for problem in problems
+            ]
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:  # from reading .env
+        raise InvalidSettings.of_env_file(error) from None
+
+
+def _name(location: tuple[int | str, ...]) -> str:
+    """A setting as named in the environment ("settings" for the whole of them)."""
+    return "_".join(str(part) for part in location).upper() or "settings"

@@ -208,7 +208,7 @@ poll.Poller.cycle = cycle
 poll_command._classify_unread = classify_unread
 sys.argv = ["premiere-bot", "poll", "--once", "--config", sys.argv[1]]
 code = entry.cli()
-heavy = ("discord", "bot.classify.classifier", "sqlalchemy", "aiohttp")
+heavy = ("discord", "bot.classify.classifier", "sqlalchemy", "aiohttp", "pydantic")
 print("loaded", [m for m in heavy if m in sys.modules])
 sys.exit(code)
 """
@@ -221,7 +221,7 @@ def test_poll_collects_garbage_while_it_classifies_and_loads_only_what_it_needs(
     bot/commands/poll.py); classifying makes enough cyclic garbage to need it (12 MB more at
     the peak of a 15,000-story cycle without it). A poll that loaded discord.py or, with
     nothing to read and feeds.yaml applied already, the classifier or SQLAlchemy would
-    start slower."""
+    start slower; so would one that loaded pydantic for its settings (bot/basic_settings.py)."""
     config = tmp_path / "feeds.yaml"
     config.write_text("sources: []\nshows:\n  - title: Severance\n")
     url = f"sqlite:///{tmp_path / 'bot.db'}"
@@ -235,7 +235,8 @@ def test_poll_collects_garbage_while_it_classifies_and_loads_only_what_it_needs(
         assert result.returncode == 0, result.stderr
         return result.stdout.splitlines()
 
-    assert poll() == ["fetching: collecting False frozen True", "loaded ['sqlalchemy']"]
+    first = ["fetching: collecting False frozen True", "loaded ['sqlalchemy', 'pydantic']"]
+    assert poll() == first  # feeds.yaml read (its schema is pydantic) and applied
     assert poll() == ["fetching: collecting False frozen True", "loaded []"]
     store = Store.open(url)
     try:
@@ -253,7 +254,7 @@ def test_poll_collects_garbage_while_it_classifies_and_loads_only_what_it_needs(
     assert poll() == [
         "fetching: collecting False frozen True",
         "classifying: collecting True",
-        "loaded ['bot.classify.classifier', 'sqlalchemy']",
+        "loaded ['bot.classify.classifier', 'sqlalchemy', 'pydantic']",
     ]
 
 

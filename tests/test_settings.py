@@ -1,11 +1,13 @@
 """Settings come from the environment and .env; the token stays secret."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import Settings
+from bot.basic_settings import InvalidSettings, read_basic_settings
+from bot.settings import Settings, read_settings
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +16,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
              "SHARD_COUNT", "SHARD_IDS")  # fmt: skip
     for name in names:
         monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
     monkeypatch.chdir(tmp_path)
 
 
@@ -110,3 +113,59 @@ def test_database_urls_of_no_usable_database_are_refused(
     monkeypatch.setenv("DATABASE_URL", url)
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("environment", "dotenv"),
+    [
+        ({}, None),
+        ({"LOG_LEVEL": "debug", "FEEDS_FILE": "~/feeds.yaml"}, None),
+        ({}, "LOG_LEVEL=warning\nDATABASE_URL=sqlite:///x.db\n"),
+        ({"LOG_LEVEL": "error"}, "LOG_LEVEL=warning\nFEEDS_FILE=mine.yaml\n"),
+        ({"log_level": "error"}, "log_level=warning\nFeeds_File=a.yaml\n"),
+        ({}, "export LOG_LEVEL='debug'  # a comment\nFEEDS_FILE=\"my feeds.yaml\"\n"),
+        ({}, "LOG_LEVEL\n"),
+        ({"FEEDS_FILE": ""}, None),
+        ({"LOG_LEVEL": ""}, None),
+        ({"DATABASE_URL": ""}, None),
+        ({"DATABASE_URL": "mysql://root:pw@db/bot", "LOG_LEVEL": "LOUD"}, None),
+        ({}, "DATABASE_URL=${HOME}/bot.db\n"),
+        ({"SHARD_IDS": "0"}, "DISCORD_TOKEN=x\n"),  # wrong, but not what a poll reads
+    ],
+)
+def test_a_poll_reads_its_settings_as_settings_reads_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, environment: dict[str, str], dotenv: str | None
+) -> None:
+    """`poll --once` reads DATABASE_URL, FEEDS_FILE and LOG_LEVEL without pydantic-settings
+    (bot/basic_settings.py): from the same places, in the same order, to the same values or
+    the same complaints."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    if dotenv is not None:
+        (tmp_path / ".env").write_text(dotenv)
+    try:
+        basic = read_basic_settings()
+    except InvalidSettings as invalid:
+        with pytest.raises(InvalidSettings) as full:
+            read_settings()
+        assert full.value.problems == invalid.problems
+        return
+    if "SHARD_IDS" in environment:
+        with pytest.raises(InvalidSettings, match="SHARD_IDS needs SHARD_COUNT"):
+            read_settings()
+        environment.pop("SHARD_IDS")
+        monkeypatch.delenv("SHARD_IDS")
+    full = read_settings()
+    assert basic == (full.database_url, full.feeds_file, full.log_level)
+
+
+@pytest.mark.parametrize("read", [read_settings, read_basic_settings])
+def test_a_dotenv_that_cannot_be_read_is_named(read: Callable[[], object], tmp_path: Path) -> None:
+    lines = [b"LOG_LEVEL=debug"] * 2000 + [b"FEEDS_FILE=caf\xe9.yaml"]  # past a read's chunk
+    (tmp_path / ".env").write_bytes(b"\n".join(lines))
+    with pytest.raises(InvalidSettings) as invalid:
+        read()
+    assert invalid.value.problems == [(".env", "line 2001 is not UTF-8 text")]
+    (tmp_path / ".env").unlink()
+    (tmp_path / ".env").mkdir()  # not a file: there is no .env to read
+    read()

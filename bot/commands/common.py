@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.basic_settings import CommandSettings
     from bot.config import FeedsConfig
-    from bot.settings import Settings
     from bot.store.db import Store
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -31,13 +31,13 @@ def imports_done(*, collect: bool = True) -> bool:
     return held_off
 
 
-def config_path(args: argparse.Namespace, settings: "Settings") -> Path:
+def config_path(args: argparse.Namespace, settings: "CommandSettings") -> Path:
     """The feeds.yaml to use: `--config`, else FEEDS_FILE (default ./feeds.yaml)."""
     return args.config or settings.feeds_file
 
 
 def read_config(
-    args: argparse.Namespace, settings: "Settings", data: bytes | None = None
+    args: argparse.Namespace, settings: "CommandSettings", data: bytes | None = None
 ) -> "FeedsConfig | None":
     """The validated feeds.yaml (whose bytes are `data` if read already), or None after
     printing its problems."""
@@ -52,7 +52,7 @@ def read_config(
 
 
 def config_and_store(
-    args: argparse.Namespace, settings: "Settings"
+    args: argparse.Namespace, settings: "CommandSettings"
 ) -> "tuple[FeedsConfig, Store] | None":
     """The validated feeds.yaml and the migrated database, or None after saying what is wrong."""
     config = read_config(args, settings)
@@ -62,7 +62,7 @@ def config_and_store(
 
 def with_store(
     args: argparse.Namespace,
-    settings: "Settings",
+    settings: "CommandSettings",
     work: "Callable[[FeedsConfig, Store], int]",
 ) -> int:
     """Runs a command's `work` on the validated feeds.yaml and the open database."""
@@ -70,7 +70,7 @@ def with_store(
     return EXIT_INVALID if config is None else on_store(settings, lambda s: work(config, s))
 
 
-def on_store(settings: "Settings", work: "Callable[[Store], int]") -> int:
+def on_store(settings: "CommandSettings", work: "Callable[[Store], int]") -> int:
     """Runs `work` on the open database, and closes it. A database that fails midway (a
     table missing, locked past the busy timeout) is reported the same way as one that cannot
     be opened: one line, exit 1, no traceback."""
@@ -88,7 +88,7 @@ def on_store(settings: "Settings", work: "Callable[[Store], int]") -> int:
         store.close()
 
 
-def open_store(settings: "Settings") -> "Store | None":
+def open_store(settings: "CommandSettings") -> "Store | None":
     """The database, created and migrated if need be, or None after saying why it is unusable."""
     from sqlalchemy.exc import SQLAlchemyError
 

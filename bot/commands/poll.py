@@ -23,17 +23,17 @@ from bot.commands.common import (
 if TYPE_CHECKING:
     from datetime import timedelta
 
+    from bot.basic_settings import BasicSettings
     from bot.config import FeedsConfig
     from bot.feeds.fetched import FeedFetcher
     from bot.feeds.poll import PollOutcome
-    from bot.settings import Settings
     from bot.store.db import Store
     from bot.store.polls import ConfigRead, ConfigState, PollStore
 
 log = logging.getLogger(__name__)
 
 
-def poll(args: argparse.Namespace, settings: "Settings") -> int:
+def poll(args: argparse.Namespace, settings: "BasicSettings") -> int:
     """One cycle on the polls repository alone: SQLAlchemy and the ORM are loaded only when
     the schema needs migrating, feeds.yaml applying, or stories classifying, so a poll of
     unchanged feeds costs little more than its requests (see bot/store/polls.py). Nor is
@@ -134,7 +134,7 @@ class _PollPlan(NamedTuple):
 
 
 def _poll_plan(
-    polls: "PollStore", args: argparse.Namespace, settings: "Settings"
+    polls: "PollStore", args: argparse.Namespace, settings: "BasicSettings"
 ) -> _PollPlan | None:
     """The plan, or None after printing feeds.yaml's problems. A feeds.yaml of the bytes the
     last poll read, whose configuration is the one applied, is not read again."""
