@@ -303,7 +303,7 @@ class PollStore:
         has nothing to find in them, and marking 10,000 rows afterwards cost a first poll
         of 200 feeds 0.06-0.1 s.
         """
-        counts = []
+        counts = [0] * len(batch)
         # What every story of the batch shares is worked out once: a first poll of 1,000
         # feeds stores 50,000 stories, and building each row cost 3.9 us, more than half of
         # what SQLite takes to insert it (6.3 us).
@@ -312,9 +312,17 @@ class PollStore:
             seen_at + _CLOCK_SLACK,
             seen_at - backlog_age,
         )
+        # Sources are written in the order of their ids, not in the order they answered:
+        # two polls storing the same feeds at once (two `poll --once --all`, or one beside
+        # `run`) would otherwise each insert a story the other holds uncommitted, and wait
+        # for it; PostgreSQL aborts one as a deadlock. (A feed whose items two polls read in
+        # different orders can still cross; then the aborted batch is written again one
+        # source at a time, bot/feeds/group_commit.py.)
+        in_order = sorted(range(len(batch)), key=lambda i: batch[i][0])
         with self._transaction(write=True) as cursor:
             read = None if self._run(cursor, _HAS_SHOWS).fetchone()[0] else seen
-            for source_id, _, entries in batch:
+            for i in in_order:
+                source_id, _, entries = batch[i]
                 rows = [
                     (source_id, e.key, e.link_hash, e.link_hash, source_id, e.fingerprint,
                      e.url, e.title, e.summary,
@@ -324,8 +332,8 @@ class PollStore:
                 ]  # fmt: skip
                 if rows:
                     cursor.executemany(self._sql_of(_ADD_STORY), rows)
-                counts.append(max(cursor.rowcount, 0) if rows else 0)
-            self._write_changes(cursor, [(source_id, changes) for source_id, changes, _ in batch])
+                    counts[i] = max(cursor.rowcount, 0)
+            self._write_changes(cursor, [batch[i][:2] for i in in_order])
         return counts
 
     def settle_unread(self, now: datetime) -> tuple[int, bool]:

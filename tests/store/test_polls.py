@@ -1,5 +1,7 @@
 """The polls repository's plain SQL against the tables the ORM defines, on both backends."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -215,6 +217,42 @@ def test_a_batch_that_fails_stores_nothing(store: Store) -> None:
         tvline = session.get(Source, ids["TVLine"])
         assert tvline is not None and tvline.etag is None
     assert store.polls.store([(ids["TVLine"], {}, [_entry(1, NOW)])], NOW, timedelta(days=1)) == [1]
+
+
+def test_overlapping_stores_of_the_same_stories_never_deadlock(store: Store, db_url: str) -> None:
+    """Two polls storing the same feeds at once (two `poll --once --all`, or one beside
+    `run`): each batch lists its sources in the order they answered. Taken in that order,
+    the rows' locks crossed (a story inserted by one waits for the other's uncommitted copy)
+    and PostgreSQL aborted one transaction as a deadlock. (SQLite writes one at a time.)
+    The counts still come back in the batch's order."""
+    ids = _apply(store)
+    a, b = ids["TVLine"], ids["Decider"]
+    other = PollStore.connect(db_url)
+    start = threading.Barrier(2)
+
+    def write(polls: PollStore, batch: list[tuple[int, dict[str, str], list[Entry]]]) -> list[int]:
+        start.wait()
+        return polls.store(batch, NOW, timedelta(days=1))
+
+    try:
+        for round_ in range(3):
+            first = 300 * round_
+            feed_a = [_entry(n, NOW) for n in range(first, first + 300)]
+            feed_b = [_entry(n, NOW) for n in range(first + 150, first + 300)]  # 150 shared
+            batches = [
+                [(a, {"etag": '"a"'}, feed_a), (b, {"etag": '"b"'}, feed_b)],
+                [(b, {"etag": '"b"'}, feed_b), (a, {"etag": '"a"'}, feed_a)],
+            ]
+            with ThreadPoolExecutor(2) as pool:
+                writers = zip((store.polls, other), batches, strict=True)
+                done = [pool.submit(write, polls, batch) for polls, batch in writers]
+                counts = [future.result(timeout=60) for future in done]
+            # Each story stored once, by one of the two, and counted for its own source.
+            assert counts[0][0] + counts[1][1] == 300 and counts[0][1] + counts[1][0] == 150
+    finally:
+        other.close()
+    later = [(b, {}, [_entry(n, NOW) for n in (1000, 1001)]), (a, {}, [_entry(1002, NOW)])]
+    assert store.polls.store(later, NOW, timedelta(days=1)) == [2, 1]  # in the batch's order
 
 
 def test_stories_are_stored_unread_only_with_a_show_to_find(store: Store) -> None:
