@@ -212,9 +212,12 @@ async def _answer(
         result = error
     except Exception as error:  # a bug costs its source, as in the parent's poller
         result = RuntimeError(f"{type(error).__name__}: {describe(error)}")
-    async with sending:
-        writer.write(_frame((number, result)))
-        await writer.drain()
+    # The parent gone (stopped mid-cycle), no one waits for the answer: left unhandled, the
+    # reset printed a task's traceback beside the parent's last line.
+    with contextlib.suppress(ConnectionError):
+        async with sending:
+            writer.write(_frame((number, result)))
+            await writer.drain()
 
 
 def _frame(message: object) -> bytes:

@@ -4,7 +4,6 @@
 import asyncio
 import dataclasses
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -86,9 +85,10 @@ class ParsingPool:
         from concurrent.futures import ProcessPoolExecutor
 
         # forkserver: forking the running bot (threads, sockets) is unsafe; the server
-        # process imports feedparser once and each worker is a cheap fork of it.
+        # process imports feedparser once and each worker is a cheap fork of it. It and the
+        # workers leave the bot's process group (bot/feeds/parse_server.py).
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["bot.feeds.parse"])
+        context.set_forkserver_preload(["bot.feeds.parse_server"])
         self._pool = ProcessPoolExecutor(
             self.workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
         )
@@ -156,13 +156,9 @@ def _first_worker(pool: "ProcessPoolExecutor") -> "Future[int]":
 
 def _exit_with(bot_pid: int) -> None:
     """Worker initializer: the worker exits once the bot has gone. A bot killed outright
-    (SIGKILL, out of memory) never shuts its pool down, and its workers would wait for
-    work forever, keeping the forkserver alive and the bot's stdout open.
-
-    Ctrl-C reaches the workers too (the whole process group), and each printed a traceback
-    of the KeyboardInterrupt: they ignore it, and end with the bot's pool as above. (SIGTERM
-    still ends them: the pool sends it to the rest when one dies, and waits for them.)"""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    (SIGKILL, out of memory) never shuts its pool down, and its workers, in a process group
+    of their own (bot/feeds/parse_server.py), would wait for work forever, keeping the
+    forkserver alive and the bot's stdout open."""
 
     def watch() -> None:
         while True:

@@ -10,13 +10,15 @@ import signal
 import sys
 import threading
 
-from bot.feeds.fetch_process import FetchProcess
+from bot.feeds.fetch_process import FetchProcess, _answer
+from bot.feeds.fetched import Fetched, FetchError
 from tests.feeds.conftest import FeedServer, feed, fixture, status
 from tests.feeds.test_parsing_pool import alive
 
 PARENT = """
 import asyncio, json, os, signal, sys
-from bot.feeds.fetch_process import FetchProcess
+from bot.feeds.fetch_process import FetchProcess, _answer
+from bot.feeds.fetched import Fetched, FetchError
 from bot.feeds.fetched import FetchError
 
 fetching = FetchProcess.fork()
@@ -75,7 +77,8 @@ async def test_answers_and_errors_come_back_whole(feed_server: FeedServer) -> No
 
 LINGER = """
 import sys, time
-from bot.feeds.fetch_process import FetchProcess
+from bot.feeds.fetch_process import FetchProcess, _answer
+from bot.feeds.fetched import Fetched, FetchError
 
 print(FetchProcess.fork().pid, flush=True)
 time.sleep(600)
@@ -110,3 +113,22 @@ def test_a_process_with_other_threads_is_not_forked() -> None:
     finally:
         release.set()
         other.join()
+
+
+async def test_an_answer_for_a_parent_gone_is_dropped_quietly() -> None:
+    """A poll stopped mid-cycle closes its end while the child still answers: the child's
+    write is reset, which must not print a task's traceback beside the poll's last line."""
+
+    class Unreachable:
+        async def fetch(self, url: str, **validators: object) -> Fetched:
+            raise FetchError("HTTP 500 Internal Server Error", 500)
+
+    class ParentGone:
+        def write(self, data: bytes) -> None:
+            pass
+
+        async def drain(self) -> None:
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+    request = (7, "http://127.0.0.1:9/", None, None, False)
+    await _answer(Unreachable(), request, ParentGone(), asyncio.Lock())  # type: ignore[arg-type]

@@ -62,6 +62,25 @@ def test_workers_exit_when_the_bot_is_killed() -> None:
     assert bot.stdout.read() == b""  # EOF: no orphan holds the bot's stdout open
 
 
+def test_workers_are_out_of_reach_of_signals_to_the_bots_process_group() -> None:
+    """Ctrl-C, or a service manager's SIGTERM, goes to the whole process group. A worker
+    killed by it while sending a parsed feed left half a message in the pool's pipe, and the
+    bot waited for the rest for ever (bot/feeds/parse_server.py): the bot alone is signalled,
+    and it shuts the workers down."""
+    bot = subprocess.Popen([sys.executable, "-c", BOT], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    assert bot.stdin is not None and bot.stdout is not None
+    try:
+        bot.stdin.write(fixture("rss2.xml"))
+        bot.stdin.close()
+        workers = [int(pid) for pid in bot.stdout.readline().split()]
+        assert workers
+        assert all(os.getpgid(pid) != bot.pid for pid in workers)  # the bot leads its group
+    finally:
+        bot.kill()
+        bot.wait()
+
+
 async def test_busy_counts_the_parses_in_flight() -> None:
     """The poller's writes wait for the next parsed feed only while `busy` says one is coming:
     a count that stayed up after a failed parse would hold every later write back."""

@@ -175,6 +175,62 @@ async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
     assert code == 0 and [line["source"] for line in lines] == ["Hanging"]
 
 
+def _big_feed(name: str, items: int) -> bytes:
+    """A feed long enough that parsing it takes the workers a while (about 0.1 s)."""
+    entries = "".join(
+        f"<item><title>{name} story {n}</title><link>https://{name}.example/{n}</link>"
+        f"<description>&lt;p&gt;Paragraph {n} of the {name} feed.&lt;/p&gt;</description></item>"
+        for n in range(items)
+    )
+    return f'<rss version="2.0"><channel><title>{name}</title>{entries}</channel></rss>'.encode()
+
+
+async def test_a_poll_stopped_while_its_workers_parse_ends_and_fails_no_source(
+    tmp_path: Path, db_url: str, feed_server: FeedServer, store: Store
+) -> None:
+    """SIGTERM to the whole process group (a service manager stopping a first poll) while the
+    worker processes parse: they are out of the group (bot/feeds/parse_server.py), finish
+    what they began, and the poll ends. A worker it killed had failed its feeds' sources
+    ("a parser process died"), or left the poll waiting for ever on half a message."""
+    arrived, released = asyncio.Event(), asyncio.Event()
+
+    async def hanging(request: web.Request) -> web.StreamResponse:
+        arrived.set()
+        await released.wait()
+        return web.Response(status=304)
+
+    names = [f"big{n}" for n in range(8)]
+    sources = "".join(
+        f"  - name: {name}\n    url: {feed_server.serve(f'/{name}', feed(_big_feed(name, 800)))}\n"
+        for name in names
+    )
+    hang = feed_server.serve("/hanging", hanging)
+    (tmp_path / "feeds.yaml").write_text(f"sources:\n{sources}  - name: Hanging\n    url: {hang}\n")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "poll", "--once", "--json",
+        "--config", str(tmp_path / "feeds.yaml"),
+        cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "INFO"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(60):  # every big feed sent: the workers have them
+            await arrived.wait()
+            await feed_server.requested(len(names) + 1)
+        os.killpg(process.pid, signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        released.set()
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 143, err.decode()[-2000:]
+    assert err.decode().splitlines()[-1:] == ["terminated"] and b"Traceback" not in err
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    assert all(line["status"] == "ok" for line in lines), lines
+    with store.session() as session:
+        failures = {s.name: s.consecutive_failures for s in SourceRepo(session).all()}
+    assert set(failures.values()) == {0}, failures
+
+
 async def test_a_poll_started_beside_another_leaves_it_the_sources_it_holds(
     tmp_path: Path, db_url: str, feed_server: FeedServer, store: Store
 ) -> None:
