@@ -44,6 +44,7 @@ class ParsingPool:
         self._first_worker: Future[int] = Future()  # done once a worker has answered
         self._thread: ThreadPoolExecutor | None = None
         self._waiting_inline = 0  # bytes given to the thread and not parsed yet
+        self._retrying = asyncio.Lock()  # parses again after workers died, one at a time
 
     async def parse(
         self, body: bytes, content_type: str | None, url: str, known: bytes | None = None
@@ -97,16 +98,35 @@ class ParsingPool:
         self._first_worker = _first_worker(self._pool)
 
     async def _in_workers(self, *args: Any) -> ParsedFeed:
+        """A worker that dies (the kernel's out-of-memory killer, most likely) breaks the
+        whole pool, and every parse in it fails, whichever feed was to blame: 40-60 feeds of
+        a first poll of 200 when one worker was killed. So each is parsed again in fresh
+        workers, one at a time, and only a feed whose parse kills a worker again fails."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return await self._in_pool(args)
+        except BrokenProcessPool:
+            pass
+        async with self._retrying:
+            try:
+                return await self._in_pool(args)
+            except BrokenProcessPool:
+                raise ParserCrashed("a parser process died twice on it (out of memory?)") from None
+
+    async def _in_pool(self, args: tuple[Any, ...]) -> ParsedFeed:
         from concurrent.futures.process import BrokenProcessPool
 
         self.start_workers()
+        pool, first_worker = self._pool, self._first_worker
         try:
-            await asyncio.wrap_future(self._first_worker)
-            return await asyncio.get_running_loop().run_in_executor(self._pool, _parse, *args)
+            await asyncio.wrap_future(first_worker)
+            return await asyncio.get_running_loop().run_in_executor(pool, _parse, *args)
         except BrokenProcessPool:
-            self._shut(self._pool)
-            self._pool = None  # the next parse starts fresh workers
-            raise ParserCrashed("a parser process died (out of memory?)") from None
+            if self._pool is pool:  # not replaced yet by a parse that saw it break first
+                self._pool = None  # the next parse starts fresh workers
+                self._shut(pool)
+            raise
 
     def close(self) -> None:
         self._shut(self._pool)

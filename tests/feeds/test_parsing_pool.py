@@ -16,14 +16,14 @@ import pytest
 from bot.feeds.entry import NotAFeed
 from bot.feeds.items import read_items
 from bot.feeds.parse import parse_feed
-from bot.feeds.parsing_pool import ParsingPool
+from bot.feeds.parsing_pool import ParserCrashed, ParsingPool
 from tests.feeds.conftest import fixture
 from tests.feeds.test_items import body_of
 
 # A bot stand-in: starts the workers, parses once, says which workers it has, then waits.
 BOT = """
 import asyncio, sys
-from bot.feeds.parsing_pool import ParsingPool
+from bot.feeds.parsing_pool import ParserCrashed, ParsingPool
 
 async def main():
     pool = ParsingPool(workers=2, inline_bytes=0)
@@ -185,3 +185,53 @@ async def test_a_parse_cancelled_while_the_workers_start_leaves_the_others_waiti
         pool.close()
         threading.excepthook = previous
     assert errors == []
+
+
+def _long_feed(name: str, items: int = 2000) -> bytes:
+    """A feed whose parse keeps a worker busy for most of a second."""
+    entries = "".join(
+        f"<item><guid>{name}-{n}</guid><title>{name} story {n}</title></item>" for n in range(items)
+    )
+    return f'<rss version="2.0"><channel><title>{name}</title>{entries}</channel></rss>'.encode()
+
+
+async def _kill_workers_once_parsing(pool: ParsingPool, rounds: int) -> None:
+    """Kills the workers of `rounds` pools in turn, a moment after each starts parsing."""
+    killed: set[int] = set()
+    while len(killed) < rounds:
+        workers = pool._pool
+        if workers is not None and id(workers) not in killed and pool._first_worker.done():
+            await asyncio.sleep(0.1)  # mid-parse: each parse takes several times that
+            for pid in list(workers._processes):  # type: ignore[attr-defined]
+                os.kill(pid, signal.SIGKILL)
+            killed.add(id(workers))
+        await asyncio.sleep(0.01)
+
+
+async def test_workers_that_die_cost_no_feed_that_parses_again() -> None:
+    """A worker killed (the kernel's out-of-memory killer) breaks the pool and every parse
+    in it: each is parsed again in fresh workers, and all come back."""
+    pool = ParsingPool(workers=2, inline_bytes=0)
+    try:
+        bodies = [_long_feed(f"feed{n}") for n in range(3)]
+        parses = [pool.parse(body, None, "http://x/") for body in bodies]
+        killer = asyncio.ensure_future(_kill_workers_once_parsing(pool, rounds=1))
+        async with asyncio.timeout(60):
+            feeds = await asyncio.gather(*parses)
+            await killer
+        assert [len(feed.entries) for feed in feeds] == [2000] * 3
+    finally:
+        pool.close()
+
+
+async def test_a_feed_whose_parse_kills_a_worker_again_fails() -> None:
+    pool = ParsingPool(workers=1, inline_bytes=0)
+    try:
+        killer = asyncio.ensure_future(_kill_workers_once_parsing(pool, rounds=2))
+        async with asyncio.timeout(60):
+            with pytest.raises(ParserCrashed, match="died twice"):
+                await pool.parse(_long_feed("deadly"), None, "http://x/")
+            await killer
+        assert (await pool.parse(fixture("rss2.xml"), None, "http://x/")).entries  # fresh ones
+    finally:
+        pool.close()
