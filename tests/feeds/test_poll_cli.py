@@ -21,13 +21,22 @@ from tests.feeds.conftest import FeedServer, feed, fixture, status
 REPO = Path(__file__).resolve().parents[2]
 
 
-async def _poll(tmp_path: Path, db_url: str, *extra: str) -> tuple[int, list[dict], str]:  # type: ignore[type-arg]
-    process = await asyncio.create_subprocess_exec(
+async def _start_poll(
+    tmp_path: Path, db_url: str, *extra: str, own_group: bool = False
+) -> asyncio.subprocess.Process:
+    """`poll --once --json` on tmp_path's feeds.yaml; with `own_group`, leading a process
+    group of its own, to be signalled as a whole (Ctrl-C, a service manager)."""
+    return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "poll", "--once", "--json", *extra,
         "--config", str(tmp_path / "feeds.yaml"),
         cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "INFO"},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        start_new_session=own_group,
     )  # fmt: skip
+
+
+async def _poll(tmp_path: Path, db_url: str, *extra: str) -> tuple[int, list[dict], str]:  # type: ignore[type-arg]
+    process = await _start_poll(tmp_path, db_url, *extra)
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     lines = [json.loads(line) for line in out.decode().splitlines()]
     return process.returncode or 0, lines, err.decode()
@@ -144,12 +153,7 @@ async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
     (tmp_path / "feeds.yaml").write_text(
         f"sources:\n  - name: Good\n    url: {good}\n  - name: Hanging\n    url: {hang}\n"
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "poll", "--once", "--json",
-        "--config", str(tmp_path / "feeds.yaml"),
-        cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "INFO"},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+    process = await _start_poll(tmp_path, db_url, own_group=True)
     assert process.stderr is not None
     async with asyncio.timeout(60):  # interrupted mid-cycle: one feed stored, one in flight
         await arrived.wait()
@@ -206,12 +210,7 @@ async def test_a_poll_stopped_while_its_workers_parse_ends_and_fails_no_source(
     )
     hang = feed_server.serve("/hanging", hanging)
     (tmp_path / "feeds.yaml").write_text(f"sources:\n{sources}  - name: Hanging\n    url: {hang}\n")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "poll", "--once", "--json",
-        "--config", str(tmp_path / "feeds.yaml"),
-        cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "INFO"},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+    process = await _start_poll(tmp_path, db_url, own_group=True)
     try:
         async with asyncio.timeout(60):  # every big feed sent: the workers have them
             await arrived.wait()
