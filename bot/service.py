@@ -17,6 +17,7 @@ from sqlmodel import Session
 from bot.config import ConfigError, load_config
 from bot.config.schema import FeedsConfig
 from bot.domain.guild import TimedSlot
+from bot.domain.links import shown_url
 from bot.domain.polling import is_broken
 from bot.domain.shards import ShardSet
 from bot.feeds.fetch import Fetcher
@@ -216,7 +217,7 @@ class Service:
             f"notice:broken-source:{source.id}:{since:%Y%m%dT%H%M%S}", 0, channel,
             f"The feed {source.name!r} is broken",
             f"It has failed since {since:%Y-%m-%d %H:%M} UTC: {source.last_error}. "
-            f"It is retried daily. {source.url}",
+            f"It is retried daily. {shown_url(source.url)}",
         )  # fmt: skip
         with self.store.session() as session:
             return len(OutboxRepo(session).enqueue([post], now))

@@ -1,9 +1,9 @@
 """Story links: made canonical to store, and reduced to what names the story, so another
-site's copy is recognised (bot/domain/links.py)."""
+site's copy is recognised; feed URLs shown without their passwords (bot/domain/links.py)."""
 
 import pytest
 
-from bot.domain.links import story_link
+from bot.domain.links import shown_url, story_link
 
 
 def link_hash(link: str) -> int | None:
@@ -84,3 +84,21 @@ def test_a_home_page_with_a_query_names_a_story() -> None:
         None,
         link_hash("https://blog.example/?p=124"),
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://feeds.example/tv.xml", "https://feeds.example/tv.xml"),
+        ("https://me:s3cret@feeds.example/tv.xml", "https://me:***@feeds.example/tv.xml"),
+        ("https://me:s3:cr@t@feeds.example:8443/a@b", "https://me:***@feeds.example:8443/a@b"),
+        ("https://ghp_T0KEN@feeds.example/", "https://***@feeds.example/"),  # a token
+        (
+            "https://feeds.example/?author=me@example.com",
+            "https://feeds.example/?author=me@example.com",
+        ),
+        ("http://[broken@x", "http://[broken@x"),
+    ],
+)
+def test_a_feed_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    assert shown_url(url) == shown

@@ -1,5 +1,5 @@
 """Story links: the canonical form stored, and the identity by which another site's copy of
-the same story is recognised."""
+the same story is recognised. Feed URLs as the bot shows them."""
 
 import hashlib
 import re
@@ -43,3 +43,22 @@ def _link_hash(host: str, path: str, query: str) -> int | None:
         return None
     identity = f"{host}{path}?{query}" if query else f"{host}{path}"
     return int.from_bytes(hashlib.sha256(identity.encode()).digest()[:8], "big", signed=True)
+
+
+def shown_url(url: str) -> str:
+    """A feed's URL as the bot prints, logs and posts it: the password of a private feed's
+    `https://user:password@host/feed` reads `***`, and so does a user name alone, which is
+    often a token (`https://TOKEN@host/feed`); a DATABASE_URL is never repeated at all. The
+    URL fetched keeps them."""
+    if "@" not in url:  # the everyday case, without parsing
+        return url
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return url
+    userinfo, at, host = netloc.rpartition("@")
+    if not at:
+        return url
+    user, colon, _ = userinfo.partition(":")
+    hidden = f"{user}:***" if colon else "***"
+    return url.replace(netloc, f"{hidden}@{host}", 1)  # the netloc comes first

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain import polling
+from bot.domain.links import shown_url
 from bot.feeds.early import EarlyPolls, Parsing
 from bot.feeds.entry import Entry, NotAFeed
 from bot.feeds.fetched import FeedFetcher, Fetched, FetchError, describe
@@ -39,7 +40,7 @@ class PollOutcome:
     """What happened to one source in one cycle (the `poll --json` line)."""
 
     source: str
-    url: str
+    url: str  # as shown: without a password it may hold (links.shown_url)
     status: str  # ok | not_modified | unchanged | error
     http_status: int | None
     new: int
@@ -109,6 +110,7 @@ class Poller:
     async def poll(self, source: PollTarget) -> PollOutcome:
         started = time.perf_counter()
         status, http_status, new, error = "error", None, 0, None
+        url = shown_url(source.url)
         try:
             async with self._bodies:
                 early = self.early.take(source) if self.early else None
@@ -121,7 +123,7 @@ class Poller:
             error = describe(failure)
             await self._write(source, self._failure(source, failure), [])
         except Exception as failure:  # a bug must cost one source, not the cycle
-            log.exception("poll failed source=%s url=%s", source.name, source.url)
+            log.exception("poll failed source=%s url=%s", source.name, url)
             error = f"internal error: {type(failure).__name__}: {describe(failure)}"
             status = "error"
             with contextlib.suppress(Exception):  # back off even from our own bugs
@@ -129,8 +131,8 @@ class Poller:
         elapsed = int((time.perf_counter() - started) * 1000)
         level = logging.WARNING if error else logging.INFO
         log.log(level, "polled source=%s url=%s status=%s http=%s new=%d elapsed_ms=%d error=%s",
-                source.name, source.url, status, http_status, new, elapsed, error)  # fmt: skip
-        return PollOutcome(source.name, source.url, status, http_status, new, elapsed, error)
+                source.name, url, status, http_status, new, elapsed, error)  # fmt: skip
+        return PollOutcome(source.name, url, status, http_status, new, elapsed, error)
 
     async def _fetch(self, source: PollTarget) -> Fetched:
         return await self.fetcher.fetch(
@@ -158,7 +160,7 @@ class Poller:
             )
         )
         if parsed.warning:
-            log.warning("source=%s url=%s %s", source.name, source.url, parsed.warning)
+            log.warning("source=%s url=%s %s", source.name, shown_url(source.url), parsed.warning)
         return "ok", parsed.entries, {"body_hash": body_hash, "item_digests": parsed.item_digests}
 
     def _success(

@@ -75,6 +75,7 @@ async def test_a_broken_source_is_reported_once_per_streak(
         [source] = session.exec(select(Source)).all()
         source.consecutive_failures, source.failing_since = 9, utcnow() - timedelta(days=4)
         source.last_error = "HTTP 503"
+        source.url = source.url.replace("://", "://reader:s3cret@", 1)  # a private feed
     async with Fetcher.open() as fetcher:
         service = Service(store, config, ConsoleSender(io.StringIO()), fetcher, parsers, worker="t")
         assert service._report_broken(source) == 1
@@ -82,6 +83,7 @@ async def test_a_broken_source_is_reported_once_per_streak(
     with store.session() as session:
         [notice] = session.exec(select(Outbox)).all()
         assert notice.channel_id == 555 and "'One' is broken" in notice.payload["headline"]
+        assert "reader:***@" in str(notice.payload) and "s3cret" not in str(notice.payload)
 
 
 async def test_a_reload_the_database_refused_is_tried_again(

@@ -1,5 +1,7 @@
 """One poll cycle against a real local server: what is stored, and the source's state after."""
 
+import base64
+import logging
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -63,6 +65,22 @@ async def test_rss_entries_are_stored_with_clean_text(
     assert state.last_success_at == clock.now
     assert state.next_poll_at is not None
     assert clock.now < state.next_poll_at <= clock.now + timedelta(seconds=900)
+
+
+async def test_a_private_feed_is_fetched_with_its_password_and_shown_without_it(
+    store: Store, poller: Poller, feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A URL's credentials go to the site (HTTP basic auth) and nowhere else: not the poll's
+    line, nor the log (which may be shipped elsewhere), nor the notice of a broken feed."""
+    url = feed_server.serve("/private", status(500))
+    private = url.replace("://", "://reader:s3cret@", 1)
+    add_source(store, "Private", private)
+    with caplog.at_level(logging.INFO):
+        outcome = (await poll_all(poller))["Private"]
+    assert outcome.url == url.replace("://", "://reader:***@", 1)
+    [sent] = feed_server.headers_sent_to("/private")
+    assert sent["Authorization"] == "Basic " + base64.b64encode(b"reader:s3cret").decode()
+    assert "s3cret" not in caplog.text and "reader:***@" in caplog.text
 
 
 async def test_second_poll_is_conditional_and_stores_nothing(
