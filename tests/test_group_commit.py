@@ -41,6 +41,21 @@ async def test_a_failing_item_fails_alone() -> None:
         await commit.write(13)
 
 
+async def test_a_failure_of_the_store_itself_fails_the_batch_without_retrying_each() -> None:
+    """A full disk or a lost table is not one item's fault: written again one by one, each
+    item would fail the same way (after SQLite's 30 s busy timeout, when it is a lock)."""
+    tries: list[list[int]] = []
+
+    def full(items: Sequence[int]) -> list[int]:
+        tries.append(list(items))
+        raise OSError("disk full")
+
+    commit = GroupCommit(full, isolate=lambda failure: not isinstance(failure, OSError))
+    outcomes = await asyncio.gather(*(commit.write(i) for i in (1, 2, 3)), return_exceptions=True)
+    assert [str(outcome) for outcome in outcomes] == ["disk full"] * 3
+    assert len(tries) <= 2  # the first item's batch, then the rest's; never one by one
+
+
 async def test_items_arriving_one_by_one_share_a_batch_while_more_are_coming() -> None:
     """Parsed feeds come back a few milliseconds apart: without lingering, each would pay a
     transaction of its own. Once nothing more is coming, the batch is written at once."""

@@ -14,7 +14,8 @@ class GroupCommit(Generic[Item, Result]):
     being written. Hundreds of sources answering at once then cost a few commits, not
     hundreds, and only one write runs at a time (SQLite allows no more).
 
-    If a batch fails, its items are written one by one, so a bad item fails alone.
+    If a batch fails, its items are written one by one, so a bad item fails alone, unless
+    `isolate` says the failure is not one item's (a full disk): then they all fail with it.
 
     Items that arrive one at a time (feeds coming back from the parsers) would each get a
     transaction of their own, and a transaction's fixed cost is about as much as storing
@@ -28,8 +29,10 @@ class GroupCommit(Generic[Item, Result]):
         *,
         linger: float = 0.0,
         more_coming: Callable[[], bool] = lambda: False,
+        isolate: Callable[[Exception], bool] = lambda _: True,
     ) -> None:
         self._write_batch = write_batch
+        self._isolate = isolate
         self._linger = linger
         self._more_coming = more_coming
         self._pending: list[tuple[Item, asyncio.Future[Result]]] = []
@@ -53,7 +56,11 @@ class GroupCommit(Generic[Item, Result]):
                 continue
             try:
                 results = await asyncio.to_thread(self._write_batch, [item for item, _ in batch])
-            except Exception:
+            except Exception as failure:
+                if not self._isolate(failure):
+                    for _, future in batch:
+                        future.set_exception(failure)
+                    continue
                 for one in batch:
                     await self._settle([one])
                 continue

@@ -71,7 +71,10 @@ class Poller:
         # While feeds are being parsed, their stories arrive one feed at a time: a batch
         # waits a moment for the next ones rather than paying a transaction per feed.
         self._writes = GroupCommit(
-            self._store, linger=WRITE_LINGER, more_coming=lambda: parsers.busy > 0
+            self._store,
+            linger=WRITE_LINGER,
+            more_coming=lambda: parsers.busy > 0,
+            isolate=lambda failure: not polls.unusable(failure),
         )
         self._bodies = asyncio.Semaphore(fetcher.limits.total)  # bounds bodies held in memory
 
@@ -123,6 +126,8 @@ class Poller:
             error = describe(failure)
             await self._write(source, self._failure(source, failure), [])
         except Exception as failure:  # a bug must cost one source, not the cycle
+            if self.polls.unusable(failure):
+                raise  # not the source's failure: the cycle stops, and its command says why
             log.exception("poll failed source=%s url=%s", source.name, url)
             error = f"internal error: {type(failure).__name__}: {describe(failure)}"
             status = "error"

@@ -130,10 +130,25 @@ class PollStore:
         self._lock = threading.Lock()  # cycles write from worker threads, one at a time
         self._sql: dict[str, str] = {}
         self.errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+        # Errors of the database itself rather than of one write's data: see `unusable`.
+        self._unusable: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+        self._retryable: tuple[type[Exception], ...] = ()
         if dialect == "postgresql":
             import psycopg
+            from psycopg.errors import DeadlockDetected, SerializationFailure, TransactionRollback
 
             self.errors = (psycopg.Error,)
+            self._unusable = (psycopg.OperationalError, psycopg.ProgrammingError)
+            # Class 40 (rolled back by the server, another try may succeed): psycopg makes
+            # its members siblings, not subclasses, of TransactionRollback.
+            self._retryable = (TransactionRollback, DeadlockDetected, SerializationFailure)
+
+    def unusable(self, error: BaseException) -> bool:
+        """Whether `error` says the database cannot be used now (full, locked past the busy
+        timeout, gone, a table missing), not that one write's data was refused (a foreign
+        key) or lost a race (a deadlock, which another try resolves). Every later write of
+        a cycle would fail the same way, recording the sources' failures included."""
+        return isinstance(error, self._unusable) and not isinstance(error, self._retryable)
 
     @classmethod
     def connect(cls, url: str) -> "PollStore":

@@ -6,6 +6,8 @@ from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
+from aiohttp import web
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.domain.polling import is_broken
@@ -469,6 +471,32 @@ async def test_a_copy_under_another_headline_shares_the_fingerprint_of_its_link(
     assert by_title["Old news: Lost finale recap, again"] != by_title["Old news: Lost finale recap"]
     assert by_title["Andor wins big"] != by_title["Shogun renewed"]
     assert len(set(fingerprint_of.values())) == 6
+
+
+async def test_a_database_that_fails_mid_cycle_stops_it_and_blames_no_source(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    """A database that cannot be written (full, locked past the busy timeout, a table gone)
+    is no source's failure: recorded as one per source, every source of the cycle had a
+    logged traceback and a backoff it did not deserve, and the record itself failed. The
+    cycle stops at the first such write; `poll` then says the database is unusable."""
+    gone = text("ALTER TABLE story RENAME TO story_gone")
+
+    async def table_gone_meanwhile(request: web.Request) -> web.StreamResponse:
+        with store.engine.begin() as connection:
+            connection.execute(gone)
+        return web.Response(body=fixture("rss2.xml"), content_type="application/rss+xml")
+
+    source_id = add_source(store, "SSD", feed_server.serve("/rss", table_gone_meanwhile))
+    try:
+        with pytest.raises(store.polls.errors) as failure:
+            await poller.cycle(everything=True)
+        assert store.polls.unusable(failure.value)
+    finally:
+        with store.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE story_gone RENAME TO story"))
+    state = source(store, source_id)
+    assert (state.consecutive_failures, state.last_error) == (0, None)
 
 
 async def test_a_bug_costs_one_source_which_backs_off(
