@@ -101,7 +101,8 @@ class ParsingPool:
         """A worker that dies (the kernel's out-of-memory killer, most likely) breaks the
         whole pool, and every parse in it fails, whichever feed was to blame: 40-60 feeds of
         a first poll of 200 when one worker was killed. So each is parsed again in fresh
-        workers, one at a time, and only a feed whose parse kills a worker again fails."""
+        workers, one at a time, and fails only if a worker dies again meanwhile: a feed that
+        kills the worker parsing it, or (rarely) another's first parse doing so beside it."""
         from concurrent.futures.process import BrokenProcessPool
 
         try:
