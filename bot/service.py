@@ -96,8 +96,11 @@ class Service:
         """The enabled sources, for their poll jobs."""
 
         def read() -> list[PollPlan]:
-            sources = self.store.polls.to_poll(self.clock(), everything=True)
-            return [PollPlan(s.id, s.interval_seconds, s.next_poll_at) for s in sources]
+            now = self.clock()
+            return [
+                PollPlan(s.id, s.interval_seconds, s.next_poll(now))
+                for s in self.store.polls.to_poll(now, everything=True)
+            ]
 
         return await asyncio.to_thread(read)
 

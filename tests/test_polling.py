@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.polling import after_failure, after_success, is_broken, next_slot, spread_offset
+from bot.domain.polling import (
+    CLAIM_LEASE,
+    after_failure,
+    after_success,
+    is_broken,
+    is_due,
+    next_slot,
+    spread_offset,
+)
 
 NOW = datetime(2026, 11, 24, 12, 0, 7, tzinfo=UTC)
 QUARTER = timedelta(minutes=15)
@@ -65,3 +73,40 @@ def test_broken_after_three_days() -> None:
     assert not is_broken(None, NOW)
     assert not is_broken(NOW - timedelta(days=2, hours=23), NOW)
     assert is_broken(NOW - timedelta(days=3), NOW)
+
+
+@given(
+    interval=st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=30)),
+    max_age=st.none() | st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+    failures=st.integers(min_value=1, max_value=40),
+    retry_after=st.none() | st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+)
+def test_no_schedule_sets_a_next_poll_that_would_be_taken_for_a_wrong_clock(
+    interval: timedelta,
+    max_age: timedelta | None,
+    failures: int,
+    retry_after: timedelta | None,
+) -> None:
+    """A next poll further ahead than any schedule sets counts as due (a clock since set
+    back wrote it); so every time a schedule does set is waited for."""
+    for scheduled in (
+        after_success(NOW, interval, "https://a.example/", max_age),
+        after_failure(NOW, interval, failures, retry_after),
+        NOW + CLAIM_LEASE,
+    ):
+        assert not is_due(scheduled, NOW, interval)
+        assert is_due(scheduled, scheduled, interval)
+
+
+@pytest.mark.parametrize(
+    ("ahead", "due"),
+    [
+        (None, True),
+        (timedelta(0), True),
+        (timedelta(hours=23), False),  # a day's backoff
+        (timedelta(days=2), True),  # no schedule waits that long for a 15-minute source
+        (timedelta(days=365), True),  # a clock that ran a year ahead, set right since
+    ],
+)
+def test_a_next_poll_too_far_ahead_to_believe_is_due(ahead: timedelta | None, due: bool) -> None:
+    assert is_due(None if ahead is None else NOW + ahead, NOW, QUARTER) is due

@@ -51,6 +51,30 @@ def after_failure(
     return now + delay
 
 
+def is_due(next_poll: datetime | None, now: datetime, interval: timedelta) -> bool:
+    """Whether a source whose next poll is `next_poll` is due at `now`."""
+    believed = believed_next_poll(next_poll, now, interval)
+    return believed is None or believed <= now
+
+
+def believed_next_poll(
+    next_poll: datetime | None, now: datetime, interval: timedelta
+) -> datetime | None:
+    """`next_poll`, or `now` when it lies further ahead than any schedule sets one (four
+    intervals after a max-age, a day of backoff): then it was written while the clock ran
+    ahead, and the clock has been set back since. Waiting for it would leave the source
+    unpolled for as long as the clock was wrong."""
+    if next_poll is not None and next_poll > now + longest_wait(interval):
+        return now
+    return next_poll
+
+
+def longest_wait(interval: timedelta) -> timedelta:
+    """The furthest ahead a schedule puts a source's next poll (`after_success`,
+    `after_failure`, a lease)."""
+    return max(interval * 4, MAX_BACKOFF, CLAIM_LEASE)
+
+
 def is_broken(failing_since: datetime | None, now: datetime) -> bool:
     """A source that has failed for three days is broken (it is still retried daily)."""
     return failing_since is not None and now - failing_since >= BROKEN_AFTER

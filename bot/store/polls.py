@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from bot import __version__
+from bot.domain import polling
 from bot.feeds.entry import Entry
 
 # The Alembic revision tables.py describes: bump it with every new revision (a test checks
@@ -46,6 +47,11 @@ class PollTarget(NamedTuple):
     consecutive_failures: int
     failing_since: datetime | None
     next_poll_at: datetime | None
+
+    def next_poll(self, now: datetime) -> datetime | None:
+        """When the source is due, as far as `now` can believe (polling.believed_next_poll)."""
+        interval = timedelta(seconds=self.interval_seconds)
+        return polling.believed_next_poll(self.next_poll_at, now, interval)
 
 
 class ConfigRead(NamedTuple):
@@ -220,7 +226,7 @@ class PollStore:
         """Enabled sources whose next poll time has come (all enabled ones with `everything`)."""
         query, params = self._due(now, everything)
         with self._transaction() as cursor:
-            return [self._target(row) for row in self._run(cursor, query, params)]
+            return self._targets(cursor, query, params, now, everything)
 
     def claim(
         self,
@@ -247,7 +253,7 @@ class PollStore:
             query += " FOR NO KEY UPDATE SKIP LOCKED"
         lease = self._value(until)
         with self._transaction(write=True) as cursor:
-            targets = [self._target(row) for row in self._run(cursor, query, params)]
+            targets = self._targets(cursor, query, params, now, everything)
             if targets:
                 cursor.executemany(
                     self._sql_of(
@@ -277,9 +283,19 @@ class PollStore:
             query += " AND id = ?"
             params.append(source_id)
         if not everything:
-            query += " AND (next_poll_at IS NULL OR next_poll_at <= ?)"
-            params.append(self._value(now))
+            # Also those that may be due because their next poll is too far ahead to be
+            # believed; `_targets` keeps the ones that are (polling.is_due).
+            query += " AND (next_poll_at IS NULL OR next_poll_at <= ? OR next_poll_at > ?)"
+            params += [self._value(now), self._value(now + polling.MAX_BACKOFF)]
         return f"{query} ORDER BY id", params
+
+    def _targets(
+        self, cursor: Any, query: str, params: list[Any], now: datetime, everything: bool
+    ) -> list[PollTarget]:
+        targets = [self._target(row) for row in self._run(cursor, query, params)]
+        if everything:
+            return targets
+        return [t for t in targets if (due := t.next_poll(now)) is None or due <= now]
 
     def next_due(self) -> tuple[str, datetime] | None:
         """The name of the enabled source that is due next, and when (`status` shows it, and

@@ -219,6 +219,28 @@ async def test_poll_jobs_follow_feeds_yaml(
         await jobs.close()
 
 
+async def test_a_source_scheduled_by_a_clock_since_set_back_is_polled_now(
+    store: Store, tmp_path: Path, fetcher: Fetcher, parsers: ParsingPool
+) -> None:
+    """A next poll a year ahead was written while the clock ran ahead: the leader's poll
+    job does not wait for it (polling.is_due); one a few minutes ahead is waited for."""
+    yaml = CONFIG.format(good="http://127.0.0.1:9/good", failing="http://127.0.0.1:9/bad")
+    jobs = jobs_for(store, tmp_path / "feeds.yaml", fetcher, parsers, yaml)
+    now = datetime.now(UTC)
+    with store.session() as session:
+        for found in session.exec(select(Source)).all():
+            ahead = timedelta(days=365) if found.name == "Good" else timedelta(minutes=7)
+            found.next_poll_at = now + ahead
+    try:
+        await jobs.lead()
+        good, failing = source(store, "Good").id, source(store, "Failing").id
+        assert jobs.scheduler.get_job(f"poll:{good}").next_run_time <= datetime.now(UTC)
+        later = jobs.scheduler.get_job(f"poll:{failing}").next_run_time
+        assert later == now + timedelta(minutes=7)
+    finally:
+        await jobs.close()
+
+
 async def test_closing_lets_the_send_in_flight_finish_and_gives_the_rest_back(
     store: Store, tmp_path: Path, fetcher: Fetcher, parsers: ParsingPool
 ) -> None:

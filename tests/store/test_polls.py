@@ -121,6 +121,21 @@ def test_a_claim_never_waits_for_a_source_being_written(store: Store, backend: s
     assert [t.name for t in claimed] == ["Decider"]
 
 
+def test_a_source_scheduled_further_ahead_than_any_schedule_goes_is_due(store: Store) -> None:
+    """TVLine's next poll was written while the clock ran a year ahead: once the clock is
+    right again, it is due, not left for a year. Decider's, three hours ahead of its hourly
+    interval (a site's max-age), is believed."""
+    ids = _apply(store)
+    store.polls.write_changes(
+        [
+            (ids["TVLine"], {"next_poll_at": NOW + timedelta(days=365)}),
+            (ids["Decider"], {"next_poll_at": NOW + timedelta(hours=3)}),
+        ]
+    )
+    assert [t.name for t in store.polls.to_poll(NOW)] == ["TVLine"]
+    assert [t.name for t in store.polls.claim(NOW, NOW + timedelta(minutes=10))] == ["TVLine"]
+
+
 def test_leases_given_back_restore_the_due_times_of_sources_not_polled(store: Store) -> None:
     ids = _apply(store)
     store.polls.write_changes([(ids["Decider"], {"next_poll_at": NOW - timedelta(minutes=3)})])
