@@ -13,7 +13,7 @@ command reads the whole `Settings`.
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, Protocol, TypeVar
 
@@ -71,10 +71,10 @@ def usable_database_url(value: str) -> str:
     return value
 
 
-def read_basic_settings(environ: Mapping[str, str] = os.environ) -> BasicSettings:
+def read_basic_settings() -> BasicSettings:
     """The three settings, or InvalidSettings naming every one that is wrong."""
     values = _dotenv(ENV_FILE)
-    values.update((name.lower(), value) for name, value in environ.items())
+    values.update((name.lower(), value) for name, value in os.environ.items())
     problems: list[tuple[str, str]] = []
 
     def setting(name: str, check: Callable[[str], _T], default: _T) -> _T:

@@ -18,7 +18,7 @@ from bot.config import ConfigError, load_config
 from bot.config.schema import FeedsConfig
 from bot.domain.guild import TimedSlot
 from bot.domain.links import shown_url
-from bot.domain.polling import is_broken
+from bot.domain.polling import believed_next_poll, is_broken
 from bot.domain.shards import ShardSet
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parsing_pool import ParsingPool
@@ -98,7 +98,9 @@ class Service:
         def read() -> list[PollPlan]:
             now = self.clock()
             return [
-                PollPlan(s.id, s.interval_seconds, s.next_poll(now))
+                PollPlan(
+                    s.id, s.interval_seconds, believed_next_poll(s.next_poll_at, now, s.interval)
+                )
                 for s in self.store.polls.to_poll(now, everything=True)
             ]
 

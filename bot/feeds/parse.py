@@ -92,7 +92,7 @@ def _entry(item: Any) -> Entry | None:
     # also maps aliases such as "description") cost a tenth of this function.
     get = dict.get
     title = plain_text(get(item, "title") or "")[:TITLE_LIMIT]
-    link, same_page = story_link(raw_link) if (raw_link := get(item, "link")) else (None, None)
+    link, link_hash = story_link(raw_link) if (raw_link := get(item, "link")) else (None, None)
     summary_html = get(item, "summary") or ""
     content = get(item, "content")
     if not summary_html and content:
@@ -106,7 +106,7 @@ def _entry(item: Any) -> Entry | None:
     # guid, else link, else title+date: an edited headline keeps its guid and stays one story.
     identity = f"guid:{guid}" if guid else f"link:{link}" if link else f"text:{title}|{published}"
     key = hashlib.sha256(identity.encode()).hexdigest()
-    return Entry(key, fingerprint(title), link, title, summary, published, same_page)
+    return Entry(key, fingerprint(title), link, title, summary, published, link_hash)
 
 
 def _published(item: Any) -> datetime | None:

@@ -172,7 +172,7 @@ class Poller:
         self, source: PollTarget, fetched: Fetched, body: dict[str, Any]
     ) -> dict[str, Any]:
         now = self.clock()
-        interval = timedelta(seconds=source.interval_seconds)
+        next_poll = polling.after_success(now, source.interval, source.url, fetched.max_age)
         return {
             "etag": fetched.etag or source.etag,
             "last_modified": fetched.last_modified or source.last_modified,
@@ -183,13 +183,12 @@ class Poller:
             "last_error": None,
             "consecutive_failures": 0,
             "failing_since": None,
-            "next_poll_at": polling.after_success(now, interval, source.url, fetched.max_age),
+            "next_poll_at": next_poll,
         }
 
     def _failure(self, source: PollTarget, failure: Exception) -> dict[str, Any]:
         now = self.clock()
         failures = source.consecutive_failures + 1
-        interval = timedelta(seconds=source.interval_seconds)
         retry_after = getattr(failure, "retry_after", None)
         return {
             "last_polled_at": now,
@@ -197,7 +196,7 @@ class Poller:
             "last_error": describe(failure),
             "consecutive_failures": failures,
             "failing_since": source.failing_since or now,
-            "next_poll_at": polling.after_failure(now, interval, failures, retry_after),
+            "next_poll_at": polling.after_failure(now, source.interval, failures, retry_after),
         }
 
     async def _write(

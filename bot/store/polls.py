@@ -48,10 +48,9 @@ class PollTarget(NamedTuple):
     failing_since: datetime | None
     next_poll_at: datetime | None
 
-    def next_poll(self, now: datetime) -> datetime | None:
-        """When the source is due, as far as `now` can believe (polling.believed_next_poll)."""
-        interval = timedelta(seconds=self.interval_seconds)
-        return polling.believed_next_poll(self.next_poll_at, now, interval)
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=self.interval_seconds)
 
 
 class ConfigRead(NamedTuple):
@@ -295,7 +294,7 @@ class PollStore:
         targets = [self._target(row) for row in self._run(cursor, query, params)]
         if everything:
             return targets
-        return [t for t in targets if (due := t.next_poll(now)) is None or due <= now]
+        return [t for t in targets if polling.is_due(t.next_poll_at, now, t.interval)]
 
     def next_due(self) -> tuple[str, datetime] | None:
         """The name of the enabled source that is due next, and when (`status` shows it, and
