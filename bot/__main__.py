@@ -4,7 +4,6 @@ Each command (bot/commands/) imports what it needs when it runs, so `check` and 
 start fast and never load discord.py.
 """
 
-import argparse
 import gc
 import importlib
 import os
@@ -19,7 +18,10 @@ from bot import __version__
 from bot.commands.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
+    import argparse
+
     from bot.basic_settings import CommandSettings
+    from bot.feeds.fetch_process import FetchProcess
 
 EXIT_INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C
 EXIT_TERMINATED = 143  # and by SIGTERM
@@ -48,7 +50,7 @@ def cli() -> int:
     sigterm = _SigtermAsCtrlC()
     signal.signal(signal.SIGTERM, sigterm)
     try:
-        code = main(may_fork=True)
+        code = main(fetching=_fork_for_poll(sys.argv[1:]))
         sys.stdout.flush()  # a reader gone shows up here, not as a warning at exit
         return code
     except KeyboardInterrupt:
@@ -89,28 +91,38 @@ def _reader_gone() -> bool:
     return any(events & (select.POLLERR | select.POLLHUP) for _, events in probe.poll(0))
 
 
-def main(argv: Sequence[str] | None = None, *, may_fork: bool = False) -> int:
-    """The command line. `may_fork`: this is the `premiere-bot` process itself (`cli`), and
-    `poll --once` may fork its fetching child; a test calling main in-process never forks."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "handler"):
-        parser.print_help()
-        return EXIT_USAGE
-    args.fetching = None
-    # Before the imports below, so the child's import of aiohttp runs beside them.
-    if may_fork and args.handler == _POLL and args.once:
-        from bot.feeds.fetch_process import FetchProcess
+def _fork_for_poll(argv: Sequence[str]) -> "FetchProcess | None":
+    """The fetching child of `poll --once`, forked before even the command line is parsed.
+    A poll of unchanged feeds waits for the child to import aiohttp, and importing argparse
+    and building the parser held its fork back by 10-20 ms (the fork now comes about 40 ms
+    after the process starts, against 60). So the words are guessed at here, and argparse
+    decides in `main`. A guess that misses (`--onc`) costs only the head start: the poll
+    fetches in this process. One that is wrong (`check --config poll --once`) forks a
+    child that `main` ends unused."""
+    if "poll" not in argv or "--once" not in argv:
+        return None
+    from bot.feeds.fetch_process import FetchProcess
 
-        args.fetching = FetchProcess.fork()
+    return FetchProcess.fork()
+
+
+def main(argv: Sequence[str] | None = None, *, fetching: "FetchProcess | None" = None) -> int:
+    """The command line. `fetching`: the child `cli` forked for a `poll --once` (a test
+    calling main in-process passes none, and the poll fetches in this process)."""
     try:
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if not hasattr(args, "handler"):
+            parser.print_help()
+            return EXIT_USAGE
+        args.fetching = fetching if args.handler == _POLL and args.once else None
         return _configured(args)
     finally:
-        if args.fetching is not None:
-            args.fetching.close()
+        if fetching is not None:
+            fetching.close()
 
 
-def _configured(args: argparse.Namespace) -> int:
+def _configured(args: "argparse.Namespace") -> int:
     """Reads the settings, sets up logging and runs the command. `poll` reads only the
     three settings it uses, without pydantic-settings (see bot/basic_settings.py)."""
     from bot.basic_settings import InvalidSettings, read_basic_settings
@@ -144,7 +156,9 @@ def _command(name: str) -> "Callable[[argparse.Namespace, Any], int]":
     return command
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> "argparse.ArgumentParser":
+    import argparse
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",

@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, text
 
 from bot import __version__
@@ -268,3 +269,46 @@ def test_main_in_process_leaves_the_collector_alone(tmp_path: Path) -> None:
     output = str(tmp_path / "out.jsonl")
     assert main(["classify", "--shows", shows, "--input", str(stories), "--output", output]) == 0
     assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+_GUESS_WRONG = """
+import os, sys
+from bot.__main__ import _fork_for_poll, main
+
+child = _fork_for_poll(sys.argv[1:])
+print("forked", child is not None)
+try:
+    code = main(sys.argv[1:], fetching=child)
+except SystemExit as usage:
+    code = usage.code
+if child is not None:
+    try:
+        os.kill(child.pid, 0)
+        print("child left running")
+    except ProcessLookupError:
+        print("child ended")
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["check", "--config", "poll", "--once"], 2),  # argparse refuses --once for check
+        (["check", "--config", "poll"], 1),  # "--once" nowhere: no fork, nothing to end
+        (["check", "--config", "poll --once"], 1),  # one word, not the two
+    ],
+)
+def test_a_fetching_child_forked_on_a_wrong_guess_is_ended(
+    tmp_path: Path, argv: list[str], code: int
+) -> None:
+    """`cli` forks the fetching child on the words `poll` and `--once` alone, before argparse
+    reads the command line (bot/__main__.py): a command that is no poll ends that child."""
+    result = subprocess.run(
+        [sys.executable, "-c", _GUESS_WRONG, *argv],
+        cwd=tmp_path, env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == code, result.stderr
+    forked = "--once" in argv
+    assert result.stdout.splitlines() == [f"forked {forked}"] + (["child ended"] if forked else [])

@@ -2,7 +2,6 @@
 database opened with its problems said in one line, and the collector's switch (see `cli`
 in bot/__main__.py)."""
 
-import argparse
 import gc
 import sys
 from collections.abc import Callable
@@ -10,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse  # not imported before `poll --once` forks (see bot/__main__.py)
+
     from bot.basic_settings import CommandSettings
     from bot.config import FeedsConfig
     from bot.store.db import Store
@@ -31,13 +32,13 @@ def imports_done(*, collect: bool = True) -> bool:
     return held_off
 
 
-def config_path(args: argparse.Namespace, settings: "CommandSettings") -> Path:
+def config_path(args: "argparse.Namespace", settings: "CommandSettings") -> Path:
     """The feeds.yaml to use: `--config`, else FEEDS_FILE (default ./feeds.yaml)."""
     return args.config or settings.feeds_file
 
 
 def read_config(
-    args: argparse.Namespace, settings: "CommandSettings", data: bytes | None = None
+    args: "argparse.Namespace", settings: "CommandSettings", data: bytes | None = None
 ) -> "FeedsConfig | None":
     """The validated feeds.yaml (whose bytes are `data` if read already), or None after
     printing its problems."""
@@ -52,7 +53,7 @@ def read_config(
 
 
 def config_and_store(
-    args: argparse.Namespace, settings: "CommandSettings"
+    args: "argparse.Namespace", settings: "CommandSettings"
 ) -> "tuple[FeedsConfig, Store] | None":
     """The validated feeds.yaml and the migrated database, or None after saying what is wrong."""
     config = read_config(args, settings)
@@ -61,7 +62,7 @@ def config_and_store(
 
 
 def with_store(
-    args: argparse.Namespace,
+    args: "argparse.Namespace",
     settings: "CommandSettings",
     work: "Callable[[FeedsConfig, Store], int]",
 ) -> int:

@@ -1,13 +1,16 @@
 """What fetching a feed gives, apart from the client that fetches it: the poller and the
-fetching child process (fetch_process.py) use these without importing aiohttp."""
+fetching child process (fetch_process.py) use these without importing aiohttp.
 
-from dataclasses import dataclass
+Named tuples, not dataclasses: `poll --once` imports this module before it forks the child,
+whose start is what a poll of unchanged feeds waits for, and dataclasses (with the inspect
+module it loads) is an import the child makes for nothing else. A named tuple also pickles
+as a plain tuple on its way back from the child, once per source."""
+
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class FetchLimits:
+class FetchLimits(NamedTuple):
     timeout: float = 15.0
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
@@ -15,8 +18,7 @@ class FetchLimits:
     total: int = 64
 
 
-@dataclass(frozen=True)
-class Fetched:
+class Fetched(NamedTuple):
     """A usable answer: 200 with a body, or 304 (`body` None: nothing changed)."""
 
     status: int
