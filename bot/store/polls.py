@@ -254,12 +254,18 @@ class PollStore:
         with self._transaction(write=True) as cursor:
             targets = self._targets(cursor, query, params, now, everything)
             if targets:
+                # A next poll later than the lease is kept (`everything` claims sources that
+                # are not due), unless it is too far ahead to be believed: then the source
+                # was due (polling.believed_next_poll) and is leased like the others.
                 cursor.executemany(
                     self._sql_of(
-                        "UPDATE source SET next_poll_at = ?"
-                        " WHERE id = ? AND (next_poll_at IS NULL OR next_poll_at < ?)"
+                        "UPDATE source SET next_poll_at = ? WHERE id = ?"
+                        " AND (next_poll_at IS NULL OR next_poll_at < ? OR next_poll_at > ?)"
                     ),
-                    [(lease, target.id, lease) for target in targets],
+                    [
+                        (lease, t.id, lease, self._value(now + polling.longest_wait(t.interval)))
+                        for t in targets
+                    ],
                 )
         return targets
 

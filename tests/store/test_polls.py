@@ -123,8 +123,9 @@ def test_a_claim_never_waits_for_a_source_being_written(store: Store, backend: s
 
 def test_a_source_scheduled_further_ahead_than_any_schedule_goes_is_due(store: Store) -> None:
     """TVLine's next poll was written while the clock ran a year ahead: once the clock is
-    right again, it is due, not left for a year. Decider's, three hours ahead of its hourly
-    interval (a site's max-age), is believed."""
+    right again, it is due, not left for a year, and the cycle that claims it leases it like
+    any other, so a cycle started beside it leaves it alone. Decider's, three hours ahead of
+    its hourly interval (a site's max-age), is believed."""
     ids = _apply(store)
     store.polls.write_changes(
         [
@@ -133,7 +134,11 @@ def test_a_source_scheduled_further_ahead_than_any_schedule_goes_is_due(store: S
         ]
     )
     assert [t.name for t in store.polls.to_poll(NOW)] == ["TVLine"]
-    assert [t.name for t in store.polls.claim(NOW, NOW + timedelta(minutes=10))] == ["TVLine"]
+    until = NOW + timedelta(minutes=10)
+    assert [t.name for t in store.polls.claim(NOW, until)] == ["TVLine"]
+    assert store.polls.claim(NOW + timedelta(minutes=1), until) == []  # the overlapping cycle
+    assert _target(store, ids["TVLine"]).next_poll_at == until  # type: ignore[union-attr]
+    assert _target(store, ids["Decider"]).next_poll_at == NOW + timedelta(hours=3)  # type: ignore[union-attr]
 
 
 def test_leases_given_back_restore_the_due_times_of_sources_not_polled(store: Store) -> None:
