@@ -77,7 +77,7 @@ def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
             status.last_poll is None or source.last_polled_at > status.last_poll
         ):
             status.last_poll = source.last_polled_at
-    status.next_poll = PollStore.within(session).next_due()
+    status.next_poll = PollStore.within(session).next_due(now)
     waiting = col(Outbox.status).in_([PENDING, SENDING])
     status.pending = session.exec(select(func.count()).select_from(Outbox).where(waiting)).one()
     status.oldest_pending = session.exec(select(func.min(Outbox.created_at)).where(waiting)).one()

@@ -199,7 +199,9 @@ def _classify_unread(store: "Store") -> int:
 def _say_none_due(polls: "PollStore") -> None:
     """A poll that found nothing to do says why, and when there will be something, on the
     log (quiet at LOG_LEVEL=WARNING, as a poll from cron runs)."""
-    upcoming = polls.next_due()
+    from datetime import UTC, datetime
+
+    upcoming = polls.next_due(datetime.now(UTC))
     if upcoming is None:
         log.info("no source to poll: feeds.yaml lists no enabled source")
         return

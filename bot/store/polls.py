@@ -302,17 +302,21 @@ class PollStore:
             return targets
         return [t for t in targets if polling.is_due(t.next_poll_at, now, t.interval)]
 
-    def next_due(self) -> tuple[str, datetime] | None:
+    def next_due(self, now: datetime) -> tuple[str, datetime] | None:
         """The name of the enabled source that is due next, and when (`status` shows it, and
-        a poll with nothing due says it); None without one."""
-        query = (
-            "SELECT name, next_poll_at FROM source WHERE enabled AND next_poll_at IS NOT NULL"
-            " ORDER BY next_poll_at LIMIT 1"
-        )
+        a poll with nothing due says it); None without one. A source never scheduled, or
+        scheduled too far ahead to be believed (a clock set back), is due `now`, as the
+        cycles take it (polling.believed_next_poll)."""
+        query = "SELECT name, next_poll_at, interval_seconds FROM source WHERE enabled ORDER BY id"
         with self._transaction() as cursor:
-            row = self._run(cursor, query).fetchone()
-        when = None if row is None else self._time(row[1])
-        return None if when is None else (row[0], when)
+            rows = self._run(cursor, query).fetchall()
+        soonest: tuple[str, datetime] | None = None
+        for name, at, seconds in rows:
+            interval = timedelta(seconds=seconds)
+            when = polling.believed_next_poll(self._time(at), now, interval) or now
+            if soonest is None or when < soonest[1]:
+                soonest = (name, when)
+        return soonest
 
     def write_changes(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """Writes (source id, {column: value}) changes onto their rows, one executemany per

@@ -36,6 +36,7 @@ def test_status(store: Store) -> None:
         shaky.next_poll_at = NOW + timedelta(minutes=7)  # backing off, yet the next polled
         dead = Source(name="Dead", url="https://dead/", interval_seconds=900, last_error="timeout")
         dead.consecutive_failures, dead.failing_since = 12, NOW - timedelta(days=4)
+        dead.next_poll_at = NOW + timedelta(hours=20)  # retried daily
         session.add_all([ok, shaky, dead])
         outbox = OutboxRepo(session)
         outbox.enqueue(
@@ -55,6 +56,23 @@ def test_status(store: Store) -> None:
     assert status.next_countdown == datetime(2026, 11, 24, 14, tzinfo=UTC)
     assert status.lines()[0] == "sources: 1 healthy, 1 failing, 1 broken, 0 disabled"
     assert "next poll: 2026-11-24 12:07 UTC (Shaky)" in status.lines()
+
+
+def test_the_next_poll_is_the_one_the_cycles_take_next(store: Store) -> None:
+    """A source never scheduled is due now, and so is one scheduled further ahead than any
+    schedule goes (written while the clock ran a year ahead), as the cycles take them."""
+    with store.session() as session:
+        fine = Source(name="Fine", url="https://fine/", interval_seconds=900)
+        fine.next_poll_at = NOW + timedelta(minutes=15)
+        ahead = Source(name="Ahead", url="https://ahead/", interval_seconds=900)
+        ahead.next_poll_at = NOW + timedelta(days=365)
+        session.add_all([fine, ahead])
+    with store.session() as session:
+        assert read_status(session, NOW, CONFIG.defaults).next_poll == ("Ahead", NOW)
+        session.merge(ahead).enabled = False
+        session.add(Source(name="New", url="https://new/", interval_seconds=900))
+    with store.session() as session:
+        assert read_status(session, NOW, CONFIG.defaults).next_poll == ("New", NOW)
 
 
 def test_status_of_a_bot_with_no_source(store: Store) -> None:
