@@ -10,7 +10,13 @@ from sqlmodel import Session
 
 import bot
 from bot.store.locks import MIGRATE_LOCK, exclusive
-from bot.store.polls import SCHEMA_REVISION, PollStore, database_of, sqlite_pragmas
+from bot.store.polls import (
+    BUSY_TIMEOUT,
+    SCHEMA_REVISION,
+    PollStore,
+    database_of,
+    sqlite_pragmas,
+)
 
 
 def normalise_url(url: str) -> str:
@@ -27,7 +33,7 @@ def make_engine(url: str) -> Engine:
     if backend != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     Path(target).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
     event.listen(engine, "connect", sqlite_pragmas)
     return engine
 

@@ -12,6 +12,7 @@ migrated through tables.py and Alembic; tests/store/test_polls.py pins that both
 import hashlib
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ SCHEMA_REVISION = "0007"
 CONFIG_APPLIED = "feeds.yaml applied"  # bot_state key: the digest of the config last applied
 CONFIG_READ = "feeds.yaml read"  # bot_state key: what a poll keeps of the file it read last
 _CLOCK_SLACK = timedelta(days=1)  # how far ahead of us a site's clock may run
+BUSY_TIMEOUT = 30  # seconds an SQLite connection waits for another's lock
 
 
 class PollTarget(NamedTuple):
@@ -492,7 +494,9 @@ def database_of(url: str) -> tuple[str, str]:
 
 def _open_sqlite(path: str) -> sqlite3.Connection:
     # isolation_level None: transactions are begun explicitly (see _transaction).
-    connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    connection = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+    )
     sqlite_pragmas(connection)
     return connection
 
@@ -502,8 +506,26 @@ def sqlite_pragmas(connection: Any, _record: Any = None) -> None:
     WAL lets `premiere-bot status` read while the bot writes; foreign keys are off by
     default."""
     cursor = connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Puts the database in WAL mode, which then stays in the file. Switching a new file
+    takes its exclusive lock after reading it, and SQLite refuses the switch at once
+    ("database is locked") to a connection that finds another process switching it: the
+    busy timeout does not apply, and one connection in fifteen failed so when four
+    processes opened a new file together (a `run` and a `poll` started at once on a new
+    database). So a refused switch is tried again, for as long as the busy timeout."""
+    give_up = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > give_up:
+                raise
+            time.sleep(0.005)
