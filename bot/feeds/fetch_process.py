@@ -10,10 +10,14 @@ The poller fetches through `FetchProcess` as through a `Fetcher` (the same `fetc
 `limits`): each request goes to the child over a socket pair, and its answer, a `Fetched`
 or a `FetchError`, comes back pickled. The child answers requests concurrently, with its
 own per-host and total limits, and exits when this process closes its end or dies.
+
+A child that dies (killed, or out of memory) is no fault of the sources: the fetches it
+was making, and every later one, are made in this process instead, as `run` makes them.
 """
 
 import contextlib
 import itertools
+import logging
 import os
 import pickle
 import signal
@@ -28,7 +32,12 @@ if TYPE_CHECKING:
 
     from bot.feeds.fetch import Fetcher
 
+log = logging.getLogger(__name__)
 _LENGTH = 4  # bytes of the big-endian length before each pickled message
+
+
+class _ChildGone(Exception):
+    """The child can answer no more: it died, or what it sent could not be read."""
 
 
 class FetchProcess:
@@ -43,7 +52,11 @@ class FetchProcess:
         self._answers: dict[int, asyncio.Future[Any]] = {}
         self._numbers = itertools.count()
         self._listening: asyncio.Task[None] | None = None
-        self._gone: FetchError | None = None  # set once the child can answer no more
+        self._gone: _ChildGone | None = None  # set once the child can answer no more
+        # The fetcher of this process, opened once the child has gone (see the module).
+        self._fallback: asyncio.Future[Fetcher] | None = None
+        self._fallback_open = contextlib.AsyncExitStack()
+        self._closed = False
 
     @classmethod
     def fork(cls, limits: FetchLimits | None = None) -> "FetchProcess | None":
@@ -68,7 +81,15 @@ class FetchProcess:
         last_modified: str | None = None,
         guard: bool = False,
     ) -> Fetched:
-        """As Fetcher.fetch: the answer, or FetchError (also when the child has died)."""
+        """As Fetcher.fetch: the answer, or FetchError. Made in this process once the child
+        has died, this one included if it was waiting on the child then."""
+        try:
+            return await self._from_child((url, etag, last_modified, guard))
+        except _ChildGone as gone:
+            fetcher = await self._in_this_process(gone)
+            return await fetcher.fetch(url, etag=etag, last_modified=last_modified, guard=guard)
+
+    async def _from_child(self, request: tuple[str, str | None, str | None, bool]) -> Fetched:
         import asyncio
 
         writer = await self._connected()
@@ -76,7 +97,7 @@ class FetchProcess:
             raise self._gone
         number = next(self._numbers)
         answer = self._answers[number] = asyncio.get_running_loop().create_future()
-        writer.write(_frame((number, url, etag, last_modified, guard)))
+        writer.write(_frame((number, *request)))
         try:
             result = await answer
         finally:  # cancelled (Ctrl-C): the answer, if it comes, has no one to go to
@@ -86,14 +107,35 @@ class FetchProcess:
         assert isinstance(result, Fetched)
         return result
 
+    async def _in_this_process(self, gone: _ChildGone) -> "Fetcher":
+        """This process's fetcher, opened at the first fetch that finds the child gone (its
+        import of aiohttp holds the event loop about 0.1 s, once)."""
+        import asyncio
+
+        if self._closed:  # the exchange is over: nothing is fetched any more
+            raise FetchError(str(gone))
+        if self._fallback is None:
+            log.warning("%s: fetching in this process from now on", gone)
+            self._fallback = asyncio.ensure_future(self._open_fallback())
+        # Shielded: a fetch cancelled while it waits must not cancel the others' fetcher.
+        return await asyncio.shield(self._fallback)
+
+    async def _open_fallback(self) -> "Fetcher":
+        from bot.feeds.fetch import Fetcher
+
+        return await self._fallback_open.enter_async_context(Fetcher.open(self.limits))
+
     async def aclose(self) -> None:
-        """Ends the exchange (inside the event loop that used it): the child exits."""
+        """Ends the exchange (inside the event loop that used it): the child exits, and the
+        fetcher this process opened if the child died is closed."""
+        self._closed = True
         if self._writer is not None:
             self._writer.close()
             with contextlib.suppress(OSError):  # a child that died has reset the socket
                 await self._writer.wait_closed()
         if self._listening is not None:
             self._listening.cancel()
+        await self._fallback_open.aclose()
 
     def close(self) -> None:
         """Ends the child, whatever it is doing (its work is only reads), and reaps it."""
@@ -132,7 +174,7 @@ class FetchProcess:
             pass
         except (OSError, pickle.UnpicklingError, EOFError) as error:
             reason = f"the fetching process could not be read: {describe(error)}"
-        self._gone = FetchError(reason)
+        self._gone = _ChildGone(reason)
         for answer in self._answers.values():
             if not answer.done():
                 answer.set_exception(self._gone)

@@ -1,22 +1,23 @@
-"""The fetching child `poll --once` forks: answers and errors come back whole, a child that
-dies fails the fetches waiting on it, and it never outlives its parent.
+"""The fetching child `poll --once` forks: answers and errors come back whole, the fetches of
+a child that dies are made in the parent, and the child never outlives its parent.
 
 Each test runs a small parent in a process of its own, since forking pytest's own process
 (threads, open sockets) is what FetchProcess must never do."""
 
 import asyncio
 import json
+import os
 import signal
 import sys
 import threading
 
 from bot.feeds.fetch_process import FetchProcess, _answer
 from bot.feeds.fetched import Fetched, FetchError
-from tests.feeds.conftest import FeedServer, feed, fixture, status
+from tests.feeds.conftest import FeedServer, feed, fixture, slow, status
 from tests.feeds.test_parsing_pool import alive
 
 PARENT = """
-import asyncio, json, os, signal, sys
+import asyncio, json, sys
 from bot.feeds.fetch_process import FetchProcess, _answer
 from bot.feeds.fetched import Fetched, FetchError
 from bot.feeds.fetched import FetchError
@@ -35,9 +36,6 @@ async def main(urls):
     print(json.dumps({"child": fetching.pid, "aiohttp here": "aiohttp" in sys.modules}))
     answers = await asyncio.gather(*(fetch(url) for url in urls))
     answers.append(await fetch(urls[0], etag='"v1"'))
-    os.kill(fetching.pid, signal.SIGKILL)  # the child dies: what waits, and what follows, fail
-    answers.append(await fetch(urls[0]))
-    answers.append(await fetch(urls[0]))
     await fetching.aclose()
     print(json.dumps(answers))
 
@@ -63,16 +61,59 @@ async def test_answers_and_errors_come_back_whole(feed_server: FeedServer) -> No
     first, answers = await run_parent(PARENT, ok, failing, slow_down)
     started = json.loads(first)
     assert started["aiohttp here"] is False  # the parent never imports it
-    rss, server_error, too_many, not_modified, died, after = json.loads(answers)
+    rss, server_error, too_many, not_modified = json.loads(answers)
     assert rss == {"status": 200, "etag": '"v1"', "size": len(fixture("rss2.xml"))}
     assert server_error == {
         "error": "HTTP 500 Internal Server Error", "http_status": 500, "retry_after": None,
     }  # fmt: skip
     assert too_many["http_status"] == 429 and too_many["retry_after"] == 120
     assert not_modified == {"status": 304, "etag": '"v1"', "size": 0}
-    gone = {"error": "the fetching process ended", "http_status": None, "retry_after": None}
-    assert died == after == gone
     assert not alive(started["child"])
+
+
+OUTLIVE = """
+import asyncio, json, sys
+from bot.feeds.fetch_process import FetchProcess
+
+fetching = FetchProcess.fork()
+
+async def main(ok, slow):
+    print(fetching.pid, flush=True)
+    waiting = asyncio.ensure_future(fetching.fetch(slow))
+    # The test kills the child while it waits for the slow answer, then says so here.
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    answer = await waiting
+    later = await fetching.fetch(ok, etag='"v1"')
+    print(json.dumps([answer.status, len(answer.body), later.status, "aiohttp" in sys.modules]))
+    await fetching.aclose()
+
+asyncio.run(main(*sys.argv[1:]))
+fetching.close()
+"""
+
+
+async def test_a_child_that_dies_leaves_its_fetches_to_the_parent(
+    feed_server: FeedServer,
+) -> None:
+    """A child killed (out of memory, say) is no fault of the sources it was fetching: the
+    fetch it was making is made again in the parent, and so is every later one."""
+    ok = feed_server.serve("/rss", feed(fixture("rss2.xml"), ETag='"v1"'))
+    slow_feed = feed_server.serve("/slow", slow(0.5))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", OUTLIVE, ok, slow_feed, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stdin is not None
+    child = int(await asyncio.wait_for(process.stdout.readline(), timeout=30))
+    await asyncio.wait_for(feed_server.requested(1), timeout=30)  # the child has asked
+    os.kill(child, signal.SIGKILL)
+    process.stdin.write(b"killed\n")
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert json.loads(out) == [200, len(fixture("rss2.xml")), 304, True]
+    assert "the fetching process ended: fetching in this process from now on" in err.decode()
+    assert len(feed_server.headers_sent_to("/slow")) == 2  # asked again by the parent
+    assert feed_server.headers_sent_to("/rss")[0]["If-None-Match"] == '"v1"'
 
 
 LINGER = """
