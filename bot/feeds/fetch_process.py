@@ -13,6 +13,8 @@ own per-host and total limits, and exits when this process closes its end or die
 
 A child that dies (killed, or out of memory) is no fault of the sources: the fetches it
 was making, and every later one, are made in this process instead, as `run` makes them.
+So are they when the child answers nothing for longer than any fetch of its can take
+(stopped, or stuck): it is killed first.
 """
 
 import contextlib
@@ -23,6 +25,7 @@ import pickle
 import signal
 import socket
 import threading
+import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot.feeds.fetched import Fetched, FetchError, FetchLimits, describe
@@ -43,9 +46,12 @@ class _ChildGone(Exception):
 class FetchProcess:
     """A forked child that fetches for this process."""
 
-    def __init__(self, pid: int, end: socket.socket, limits: FetchLimits) -> None:
+    def __init__(self, pid: int, end: socket.socket, limits: FetchLimits, silence: float) -> None:
         self.pid = pid
         self.limits = limits
+        self.silence = silence  # seconds a child with fetches to make may answer nothing
+        self._heard = 0.0  # when it last answered, or was asked something while idle
+        self._watching: asyncio.Task[None] | None = None
         self._end = end
         self._writer: asyncio.StreamWriter | None = None
         self._connecting: asyncio.Future[asyncio.StreamWriter] | None = None
@@ -59,9 +65,15 @@ class FetchProcess:
         self._closed = False
 
     @classmethod
-    def fork(cls, limits: FetchLimits | None = None) -> "FetchProcess | None":
+    def fork(
+        cls, limits: FetchLimits | None = None, *, silence: float | None = None
+    ) -> "FetchProcess | None":
         """The child, or None where forking is not safe: no fork on this platform, or more
-        than one thread here (a fork copies no other thread, but any lock one holds)."""
+        than one thread here (a fork copies no other thread, but any lock one holds).
+
+        `silence`: how long the child may answer nothing while fetches wait on it before it
+        is taken for stuck. By default the fetch timeout and 10 s more: each fetch it makes
+        ends within the timeout, answered or failed, and 10 s covers its start."""
         if not hasattr(os, "fork") or threading.active_count() > 1:
             return None
         limits = limits or FetchLimits()
@@ -71,7 +83,7 @@ class FetchProcess:
             ours.close()
             _child(theirs, limits)
         theirs.close()
-        return cls(pid, ours, limits)
+        return cls(pid, ours, limits, limits.timeout + 10 if silence is None else silence)
 
     async def fetch(
         self,
@@ -95,6 +107,8 @@ class FetchProcess:
         writer = await self._connected()
         if self._gone:
             raise self._gone
+        if not self._answers:  # the child had nothing to do: its silence counts from now
+            self._heard = time.monotonic()
         number = next(self._numbers)
         answer = self._answers[number] = asyncio.get_running_loop().create_future()
         writer.write(_frame((number, *request)))
@@ -133,8 +147,9 @@ class FetchProcess:
             self._writer.close()
             with contextlib.suppress(OSError):  # a child that died has reset the socket
                 await self._writer.wait_closed()
-        if self._listening is not None:
-            self._listening.cancel()
+        for task in (self._listening, self._watching):
+            if task is not None:
+                task.cancel()
         await self._fallback_open.aclose()
 
     def close(self) -> None:
@@ -160,12 +175,14 @@ class FetchProcess:
 
         reader, self._writer = await asyncio.open_connection(sock=self._end)
         self._listening = asyncio.create_task(self._listen(reader))
+        self._watching = asyncio.create_task(self._watch())
         return self._writer
 
     async def _listen(self, reader: "asyncio.StreamReader") -> None:
         reason = "the fetching process ended"  # its socket closed, or was reset: it died
         try:
             while (message := await _receive(reader)) is not None:
+                self._heard = time.monotonic()
                 number, result = message
                 answer = self._answers.get(number)
                 if answer is not None and not answer.done():
@@ -174,7 +191,25 @@ class FetchProcess:
             pass
         except (OSError, pickle.UnpicklingError, EOFError) as error:
             reason = f"the fetching process could not be read: {describe(error)}"
-        self._gone = _ChildGone(reason)
+        self._give_up(_ChildGone(reason))
+
+    async def _watch(self) -> None:
+        """Gives up on a child that answers nothing for `silence` seconds while fetches wait
+        on it, and kills it: stopped (SIGSTOP) or stuck, it would hold the poll forever."""
+        import asyncio
+
+        while self._gone is None:
+            await asyncio.sleep(min(1.0, self.silence / 4))
+            if self._answers and time.monotonic() - self._heard > self.silence:
+                silent = f"the fetching process answered nothing for {self.silence:g} s"
+                self._give_up(_ChildGone(silent))
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+
+    def _give_up(self, gone: _ChildGone) -> None:
+        """Fails the fetches waiting on the child with `gone`, which makes them here (see
+        `fetch`), as it does every later one. The first reason given is the one kept."""
+        self._gone = self._gone or gone
         for answer in self._answers.values():
             if not answer.done():
                 answer.set_exception(self._gone)

@@ -116,6 +116,47 @@ async def test_a_child_that_dies_leaves_its_fetches_to_the_parent(
     assert feed_server.headers_sent_to("/rss")[0]["If-None-Match"] == '"v1"'
 
 
+STOPPED = """
+import asyncio, json, sys
+from bot.feeds.fetch_process import FetchProcess
+
+fetching = FetchProcess.fork(silence=2.0)
+
+async def main(ok):
+    print(fetching.pid, flush=True)
+    # The test stops the child (SIGSTOP), then says so here.
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    answer = await fetching.fetch(ok)
+    print(json.dumps([answer.status, "aiohttp" in sys.modules]))
+    await fetching.aclose()
+
+asyncio.run(main(*sys.argv[1:]))
+fetching.close()
+"""
+
+
+async def test_a_child_that_answers_nothing_is_killed_and_its_fetches_made_here(
+    feed_server: FeedServer,
+) -> None:
+    """A stopped or stuck child would hold a poll forever: one that answers nothing for
+    longer than any fetch of its can take (`silence`, 2 s here) is killed, and the fetch
+    waiting on it is made in the parent."""
+    ok = feed_server.serve("/rss", feed(fixture("rss2.xml")))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", STOPPED, ok, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stdin is not None
+    child = int(await asyncio.wait_for(process.stdout.readline(), timeout=30))
+    os.kill(child, signal.SIGSTOP)
+    process.stdin.write(b"stopped\n")
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert json.loads(out) == [200, True]
+    assert "the fetching process answered nothing for 2 s: fetching in this process" in err.decode()
+    assert not alive(child)
+
+
 LINGER = """
 import sys, time
 from bot.feeds.fetch_process import FetchProcess, _answer
