@@ -4,13 +4,15 @@
 import asyncio
 import dataclasses
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.feeds.entry import ParsedFeed
+from bot.feeds.entry import NotAFeed, ParsedFeed
 from bot.feeds.items import read_items
 
 if TYPE_CHECKING:
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
 
 # About 0.1 s of feedparser on this project's machines (25 KB, 50 items: 8-15 ms).
 INLINE_BYTES = 256 * 1024
+# A worker's parse of one feed, at the most. A 5 MB feed (the body cap) takes feedparser a
+# few seconds; one that takes a minute is pathological, and would hold the poll meanwhile.
+PARSE_DEADLINE = 60.0
 _T = TypeVar("_T")
 
 
@@ -36,9 +41,16 @@ class ParsingPool:
     under `inline_bytes`; past that the workers start, and take every parse from then on.
     A cycle with nothing to parse starts neither."""
 
-    def __init__(self, workers: int | None = None, *, inline_bytes: int = INLINE_BYTES) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        inline_bytes: int = INLINE_BYTES,
+        deadline: float = PARSE_DEADLINE,
+    ) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.inline_bytes = inline_bytes
+        self.deadline = deadline  # seconds a worker may spend on one feed
         self.busy = 0  # parses asked for and not yet answered
         self._pool: ProcessPoolExecutor | None = None
         self._first_worker: Future[int] = Future()  # done once a worker has answered
@@ -122,7 +134,9 @@ class ParsingPool:
         pool, first_worker = self._pool, self._first_worker
         try:
             await asyncio.wrap_future(first_worker)
-            return await asyncio.get_running_loop().run_in_executor(pool, _parse, *args)
+            return await asyncio.get_running_loop().run_in_executor(
+                pool, _parse_by_deadline, self.deadline, *args
+            )
         except BrokenProcessPool:
             if self._pool is pool:  # not replaced yet by a parse that saw it break first
                 self._pool = None  # the next parse starts fresh workers
@@ -153,6 +167,30 @@ def _parse(
         if items is not None:
             body, digests = items.unseen or body, items.digests
     return dataclasses.replace(parse_feed(body, content_type, url), item_digests=digests)
+
+
+class _PastDeadline(BaseException):
+    """Raised into a worker's parse at its deadline. Not an Exception: parse_feed takes any
+    Exception from feedparser for a crash, and this one must reach `_parse_by_deadline`."""
+
+
+def _parse_by_deadline(deadline: float, *args: Any) -> ParsedFeed:
+    """`_parse` in a worker, interrupted after `deadline` seconds: the feed is then
+    unreadable, and the worker free for the next. SIGALRM reaches the worker's main thread,
+    where the parse runs, between two steps of feedparser's Python code."""
+    signal.signal(signal.SIGALRM, _past_deadline)
+    signal.setitimer(signal.ITIMER_REAL, deadline)
+    try:
+        try:
+            return _parse(*args)
+        finally:  # inside the outer try: an alarm that comes as it is disarmed is caught
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _PastDeadline:
+        raise NotAFeed(f"unreadable feed: parsing took longer than {deadline:g} s") from None
+
+
+def _past_deadline(signum: int, frame: FrameType | None) -> None:
+    raise _PastDeadline
 
 
 def _first_worker(pool: "ProcessPoolExecutor") -> "Future[int]":

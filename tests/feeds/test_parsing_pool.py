@@ -235,3 +235,21 @@ async def test_a_feed_whose_parse_kills_a_worker_again_fails() -> None:
         assert (await pool.parse(fixture("rss2.xml"), None, "http://x/")).entries  # fresh ones
     finally:
         pool.close()
+
+
+async def test_a_parse_past_its_deadline_fails_its_feed_and_frees_the_worker() -> None:
+    """A feed that keeps feedparser busy past the deadline (a minute; 0.05 s here, for a
+    feed of 2,000 items that takes far longer) is unreadable, where it would have held the
+    poll for as long as it ran; the worker then parses the next feed as ever."""
+    pool = ParsingPool(workers=1, inline_bytes=0, deadline=0.05)
+    try:
+        async with asyncio.timeout(60):
+            with pytest.raises(
+                NotAFeed, match=r"^unreadable feed: parsing took longer than 0.05 s$"
+            ):
+                await pool.parse(_long_feed("slow"), None, "http://x/")
+            workers = set(pool._pool._processes)  # type: ignore[union-attr]
+            assert (await pool.parse(fixture("rss2.xml"), None, "http://x/")).entries
+            assert set(pool._pool._processes) == workers  # type: ignore[union-attr]
+    finally:
+        pool.close()
