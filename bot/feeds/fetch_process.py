@@ -200,7 +200,8 @@ class FetchProcess:
 
         while self._gone is None:
             await asyncio.sleep(min(1.0, self.silence / 4))
-            if self._answers and time.monotonic() - self._heard > self.silence:
+            waiting = any(not answer.done() for answer in self._answers.values())
+            if waiting and time.monotonic() - self._heard > self.silence:
                 silent = f"the fetching process answered nothing for {self.silence:g} s"
                 self._give_up(_ChildGone(silent))
                 with contextlib.suppress(ProcessLookupError):
