@@ -10,6 +10,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Awaitable
+from typing import Any
 
 from bot.feeds.fetch_process import FetchProcess, _answer
 from bot.feeds.fetched import Fetched, FetchError
@@ -99,19 +101,10 @@ async def test_a_child_that_dies_leaves_its_fetches_to_the_parent(
     fetch it was making is made again in the parent, and so is every later one."""
     ok = feed_server.serve("/rss", feed(fixture("rss2.xml"), ETag='"v1"'))
     slow_feed = feed_server.serve("/slow", slow(0.5))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", OUTLIVE, ok, slow_feed, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stdout is not None and process.stdin is not None
-    child = int(await asyncio.wait_for(process.stdout.readline(), timeout=30))
-    await asyncio.wait_for(feed_server.requested(1), timeout=30)  # the child has asked
-    os.kill(child, signal.SIGKILL)
-    process.stdin.write(b"killed\n")
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, err.decode()
-    assert json.loads(out) == [200, len(fixture("rss2.xml")), 304, True]
-    assert "the fetching process ended: fetching in this process from now on" in err.decode()
+    asked = feed_server.requested(1)  # the child waits for the slow answer
+    out, err, _ = await _signal_the_child(OUTLIVE, [ok, slow_feed], signal.SIGKILL, asked)
+    assert out == [200, len(fixture("rss2.xml")), 304, True]
+    assert "the fetching process ended: fetching in this process from now on" in err
     assert len(feed_server.headers_sent_to("/slow")) == 2  # asked again by the parent
     assert feed_server.headers_sent_to("/rss")[0]["If-None-Match"] == '"v1"'
 
@@ -142,19 +135,31 @@ async def test_a_child_that_answers_nothing_is_killed_and_its_fetches_made_here(
     longer than any fetch of its can take (`silence`, 2 s here) is killed, and the fetch
     waiting on it is made in the parent."""
     ok = feed_server.serve("/rss", feed(fixture("rss2.xml")))
+    out, err, child = await _signal_the_child(STOPPED, [ok], signal.SIGSTOP)
+    assert out == [200, True]
+    assert "the fetching process answered nothing for 2 s: fetching in this process" in err
+    assert not alive(child)
+
+
+async def _signal_the_child(
+    script: str, args: list[str], signum: int, ready: Awaitable[object] | None = None
+) -> tuple[Any, str, int]:
+    """Runs `script`, a parent that prints its fetching child's pid and then waits for a
+    line: sends the child `signum` (once `ready` is done), tells the parent, and returns the
+    JSON the parent printed last, its stderr, and the child's pid."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", STOPPED, ok, stdin=asyncio.subprocess.PIPE,
+        sys.executable, "-c", script, *args, stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stdout is not None and process.stdin is not None
     child = int(await asyncio.wait_for(process.stdout.readline(), timeout=30))
-    os.kill(child, signal.SIGSTOP)
-    process.stdin.write(b"stopped\n")
+    if ready is not None:
+        await asyncio.wait_for(ready, timeout=30)
+    os.kill(child, signum)
+    process.stdin.write(b"signalled\n")
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, err.decode()
-    assert json.loads(out) == [200, True]
-    assert "the fetching process answered nothing for 2 s: fetching in this process" in err.decode()
-    assert not alive(child)
+    return json.loads(out), err.decode(), child
 
 
 LINGER = """
