@@ -25,6 +25,10 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_AGE = re.compile(r"max-age\s*=\s*([0-9]+)", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")  # not str.isdigit: "²" is a digit to it, and no number to int
 _YEAR = 365 * 86400  # seconds
+# The longest status or header line read, in bytes: http.client's limit (so requests' and
+# reader's). aiohttp's own, 8190, refuses real feeds whose sites send a long
+# Content-Security-Policy or Set-Cookie. aiohttp reads at most 128 header lines.
+HEADER_LINE_LIMIT = 64 * 1024
 
 
 class Fetcher:
@@ -54,7 +58,12 @@ class Fetcher:
 
         def session(connector: aiohttp.TCPConnector) -> aiohttp.ClientSession:
             return aiohttp.ClientSession(
-                connector=connector, headers=headers, timeout=timeout, auto_decompress=True
+                connector=connector,
+                headers=headers,
+                timeout=timeout,
+                auto_decompress=True,
+                max_line_size=HEADER_LINE_LIMIT,
+                max_field_size=HEADER_LINE_LIMIT,
             )
 
         trusted = session(aiohttp.TCPConnector(limit=limits.total, ttl_dns_cache=300))
@@ -85,7 +94,9 @@ class Fetcher:
             except TimeoutError:
                 raise FetchError(f"no complete answer within {self.limits.timeout:g} s") from None
             except aiohttp.ClientPayloadError as error:
-                raise FetchError(f"broken response body: {error}") from None
+                raise FetchError(f"broken response body: {_parser_says(error)}") from None
+            except aiohttp.ClientResponseError as error:  # nothing here raises for a status
+                raise FetchError(f"malformed HTTP response: {_parser_says(error)}") from None
             except aiohttp.InvalidURL as error:  # its text is the URL alone
                 raise FetchError(f"invalid URL {describe(error)}") from None
             except (aiohttp.ClientError, OSError) as error:
@@ -179,6 +190,15 @@ def _check_url(url: str, guard: bool) -> str:
     if reason:
         raise FetchError(f"refused {parts.hostname}: {reason}")
     return parts.scheme
+
+
+def _parser_says(error: aiohttp.ClientError) -> str:
+    """What aiohttp's HTTP parser found wrong, in one line. Its messages span lines (the bad
+    bytes, a caret under them), and its errors' own text begins "400, message=", which
+    reads as if the site had answered 400."""
+    message = getattr(error.__cause__, "message", None) or getattr(error, "message", None)
+    lines = str(message or error).splitlines()
+    return " ".join(line.strip() for line in lines if line.strip(" ^"))
 
 
 def _retry_after(value: str | None) -> timedelta | None:

@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 that serves feed fixtures and faults."""
 
 import asyncio
+import contextlib
 import gzip
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -132,6 +133,32 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     server.base = f"http://127.0.0.1:{port}"
     yield server
     await runner.cleanup()
+
+
+@dataclass
+class RawServer:
+    """Answers every request on `url` with the bytes `answer` holds, whatever was asked: for
+    answers that are no HTTP, which aiohttp's own server would never send."""
+
+    url: str
+    answer: bytes = b""
+
+
+@pytest.fixture
+async def raw_server() -> AsyncIterator[RawServer]:
+    server = RawServer(url="")
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(server.answer)
+            await writer.drain()
+        writer.close()
+
+    listening = await asyncio.start_server(answer, "127.0.0.1", 0)
+    server.url = f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}/feed"
+    async with listening:
+        yield server
 
 
 class Clock:

@@ -18,6 +18,7 @@ from bot.store.tables import Source, Story
 from tests.feeds.conftest import (
     Clock,
     FeedServer,
+    RawServer,
     add_source,
     feed,
     fixture,
@@ -253,6 +254,70 @@ async def test_gzip_and_redirects_are_followed(
     outcome = (await poll_all(poller))["S"]
     assert (outcome.status, outcome.new) == ("ok", 3)
     assert feed_server.headers_sent_to("/real")[0]["Accept-Encoding"] == "gzip, deflate"
+
+
+async def test_long_header_lines_are_read(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    # 20 KB: aiohttp's own limit (8 KB) failed real feeds that send a long policy header.
+    policy = "default-src 'self' " + "https://cdn.example " * 1000
+    headers = {"Content-Security-Policy": policy, "Set-Cookie": "c=" + "v" * 10_000}
+    add_source(store, "S", feed_server.serve("/f", feed(fixture("rss2.xml"), **headers)))
+    outcome = (await poll_all(poller))["S"]
+    assert (outcome.status, outcome.new) == ("ok", 3)
+
+
+_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            b"HTTP/1.1 OK\r\n\r\n",
+            "malformed HTTP response: Bad status line: Invalid status code: b'HTTP/1.1 OK'",
+        ),
+        (
+            b"<rss version='2.0'></rss>",  # a body with no status line or headers at all
+            "malformed HTTP response: Bad status line: Expected HTTP/",
+        ),
+        (
+            _HEAD + b"No Colon\r\nContent-Length: 5\r\n\r\nhello",
+            "malformed HTTP response: Invalid header token: b'No Colon'",
+        ),
+        (
+            _HEAD + b"X-Long: " + b"x" * 70_000 + b"\r\n\r\n",
+            "malformed HTTP response: Got more than 65536 bytes when reading: b'xxx",
+        ),
+        (
+            _HEAD + b"Content-Length: 50\r\n\r\nhello",
+            "broken response body: Not enough data to satisfy content length header"
+            " (received 5 of 50 bytes).",
+        ),
+        (
+            _HEAD + b"Content-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello",
+            "broken response body: Can not decode content-encoding: gzip",
+        ),
+    ],
+    ids=["status-line", "no-http", "header", "header-too-long", "body-cut", "not-gzip"],
+)
+async def test_an_answer_that_is_no_http_is_an_error_that_says_why(
+    store: Store,
+    poller: Poller,
+    raw_server: RawServer,
+    clock: Clock,
+    answer: bytes,
+    message: str,
+) -> None:
+    # In one line, and without the "400, message=" of aiohttp's own text: no site said 400.
+    raw_server.answer = answer
+    source_id = add_source(store, "Odd", raw_server.url)
+    outcome = (await poll_all(poller))["Odd"]
+    assert (outcome.status, outcome.http_status, outcome.new) == ("error", None, 0)
+    assert outcome.error is not None and outcome.error.startswith(message)
+    state = source(store, source_id)
+    assert (state.last_error, state.consecutive_failures) == (outcome.error, 1)
+    assert state.next_poll_at == clock.now + timedelta(seconds=1800)
 
 
 @pytest.mark.parametrize(
