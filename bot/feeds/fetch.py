@@ -119,7 +119,7 @@ class Fetcher:
                 if response.status in REDIRECTS and "Location" in response.headers:
                     url = urljoin(url, response.headers["Location"])
                     continue
-                return await self._answer(url, response)
+                return await self._answer(url, response, conditional=bool(headers))
         raise FetchError(f"more than {self.limits.max_redirects} redirects")
 
     def _tls_context(self) -> ssl.SSLContext:
@@ -134,8 +134,14 @@ class Fetcher:
             self._tls.set_alpn_protocols(["http/1.1"])
         return self._tls
 
-    async def _answer(self, url: str, response: aiohttp.ClientResponse) -> Fetched:
+    async def _answer(
+        self, url: str, response: aiohttp.ClientResponse, *, conditional: bool
+    ) -> Fetched:
         status = response.status
+        if status == 304 and not conditional:
+            # Nothing to be unchanged from: taken for "not modified", the feed would never
+            # be read, and the source never show an error.
+            raise FetchError("HTTP 304 Not Modified to a request that was not conditional", 304)
         if status != 304 and not 200 <= status < 300:
             # Only 429 and 503 are answers about timing; elsewhere Retry-After is ignored.
             timing = status in (429, 503)

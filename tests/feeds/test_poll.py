@@ -340,6 +340,7 @@ async def test_a_body_still_gzipped_is_unpacked(
     [
         (status(404), 404, "HTTP 404 Not Found"),
         (status(500), 500, "HTTP 500 Internal Server Error"),
+        (status(304), 304, "HTTP 304 Not Modified to a request that was not conditional"),
         (feed(fixture("page.html"), "text/html"), 200, "not an RSS or Atom feed"),
         (feed(b"", "application/rss+xml"), 200, "not an RSS or Atom feed"),
         (slow(5), None, "no complete answer within 2 s"),
@@ -353,6 +354,7 @@ async def test_a_body_still_gzipped_is_unpacked(
     ids=[
         "404",
         "500",
+        "304-unasked",
         "html",
         "empty-body",
         "hangs",
