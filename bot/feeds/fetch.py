@@ -27,7 +27,7 @@ _DIGITS = re.compile(r"[0-9]+")  # not str.isdigit: "²" is a digit to it, and n
 _YEAR = 365 * 86400  # seconds
 # The longest status or header line read, in bytes: http.client's limit (so requests' and
 # reader's). aiohttp's own, 8190, refuses real feeds whose sites send a long
-# Content-Security-Policy or Set-Cookie. aiohttp reads at most 128 header lines.
+# Content-Security-Policy or Set-Cookie. aiohttp (3.13.4 on) reads at most 128 header lines.
 HEADER_LINE_LIMIT = 64 * 1024
 
 
