@@ -117,7 +117,7 @@ class Fetcher:
                 url, headers=headers, allow_redirects=False, ssl=tls
             ) as response:
                 if response.status in REDIRECTS and "Location" in response.headers:
-                    url = urljoin(url, response.headers["Location"])
+                    url = _redirect_target(url, response.headers["Location"])
                     continue
                 return await self._answer(url, response, conditional=bool(headers))
         raise FetchError(f"more than {self.limits.max_redirects} redirects")
@@ -183,6 +183,13 @@ class Fetcher:
             if len(body) > cap:  # cut at cap + 1: a small bomb never fills memory
                 raise too_big
         return body
+
+
+def _redirect_target(url: str, location: str) -> str:
+    try:
+        return urljoin(url, location)
+    except ValueError as error:  # urllib's own parse fails: "Invalid IPv6 URL"
+        raise FetchError(f"invalid redirect to {location!r}: {error}") from None
 
 
 def _check_url(url: str, guard: bool) -> str:
