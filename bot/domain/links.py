@@ -45,6 +45,29 @@ def _link_hash(host: str, path: str, query: str) -> int | None:
     return int.from_bytes(hashlib.sha256(identity.encode()).digest()[:8], "big", signed=True)
 
 
+def is_relative(link: str) -> bool:
+    """Whether a link names no scheme ("/news/1", "news/1.html", "//cdn.example/1"), so
+    that what it points at depends on the page it is on."""
+    if link.startswith(("https://", "http://")):  # the everyday case, without parsing
+        return False
+    try:
+        return not urlsplit(link).scheme
+    except ValueError:
+        return False
+
+
+def without_credentials(url: str) -> str:
+    """The URL without a private feed's user name and password: what its stories' relative
+    links are resolved against, so that they never carry them into a post."""
+    if "@" not in url:  # the everyday case, without parsing
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def shown_url(url: str) -> str:
     """A feed's URL as the bot prints, logs and posts it: the password of a private feed's
     `https://user:password@host/feed` reads `***`, and so does a user name alone, which is

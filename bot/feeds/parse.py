@@ -6,11 +6,12 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 from feedparser.util import FeedParserDict
 
-from bot.domain.links import story_link
+from bot.domain.links import is_relative, story_link, without_credentials
 from bot.domain.markup import plain_text
 from bot.domain.names import fold
 from bot.feeds.entry import Entry, NotAFeed, ParsedFeed
@@ -60,9 +61,9 @@ def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     if not parsed.get("version") and not parsed.entries:
         reason = f": {problem}" if problem else ""
         raise NotAFeed(f"not an RSS or Atom feed{reason}")
-    entries, seen = [], set()
+    entries, seen, base = [], set(), without_credentials(url)
     for item in parsed.entries:
-        entry = _entry(item)
+        entry = _entry(item, base)
         if entry is not None and entry.key not in seen:
             seen.add(entry.key)
             entries.append(entry)
@@ -107,12 +108,17 @@ def fingerprint(title: str) -> str:
     return hashlib.sha256(fold(title).encode()).hexdigest()
 
 
-def _entry(item: Any) -> Entry | None:
+def _entry(item: Any, base: str) -> Entry | None:
+    """`base`: the URL the feed was read from, which its relative links are relative to."""
     # dict.get: these are the keys feedparser files entries under, and its own get (which
     # also maps aliases such as "description") cost a tenth of this function.
     get = dict.get
     title = plain_text(get(item, "title") or "")[:TITLE_LIMIT]
     link, link_hash = story_link(raw_link) if (raw_link := get(item, "link")) else (None, None)
+    shown_link = link
+    if link and is_relative(link):
+        # A post links to "/news/1" when feedparser had no base for it (no xml:base).
+        shown_link, link_hash = story_link(urljoin(base, link))
     summary_html = get(item, "summary") or ""
     content = get(item, "content")
     if not summary_html and content:
@@ -120,13 +126,14 @@ def _entry(item: Any) -> Entry | None:
     summary = plain_text(summary_html)[:SUMMARY_LIMIT]
     if not (title or summary or link):
         return None
-    title = title or summary[:120] or link or ""
+    title = title or summary[:120] or shown_link or ""
     published = _published(item)
     guid = (get(item, "id") or "").strip()
     # guid, else link, else title+date: an edited headline keeps its guid and stays one story.
+    # The link as written: where the feed is read from (a redirect) changes no identity.
     identity = f"guid:{guid}" if guid else f"link:{link}" if link else f"text:{title}|{published}"
     key = hashlib.sha256(identity.encode()).hexdigest()
-    return Entry(key, fingerprint(title), link, title, summary, published, link_hash)
+    return Entry(key, fingerprint(title), shown_link, title, summary, published, link_hash)
 
 
 def _published(item: Any) -> datetime | None:

@@ -92,3 +92,24 @@ def test_feedparser_reads_feeds_the_same_with_its_dicts_copied_directly(
     assert faster == read_all("as shipped")
     assert faster.count("\n") == len(list(tmp_path.iterdir()))
     assert "'source': {" in faster and "'title_detail': {" in faster  # copies were made
+
+
+def test_relative_links_point_where_the_feed_was_read_without_its_credentials() -> None:
+    links = ["/news/1", "news/2.html", "//cdn.example/3?utm_source=x", "https://o.example/4"]
+    items = "".join(
+        f"<item><title>{i}</title><link>{link}</link></item>" for i, link in enumerate(links)
+    )
+    body = f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    read = parse_feed(body, None, "https://user:secret@site.example/feeds/rss.xml").entries
+    assert [e.url for e in read] == [
+        "https://site.example/news/1",
+        "https://site.example/feeds/news/2.html",
+        "https://cdn.example/3",
+        "https://o.example/4",
+    ]
+    assert all(e.link_hash is not None for e in read)  # each names one story now
+    # Items without guid are known by their link as written: read from elsewhere (the feed
+    # moved), they are the same stories.
+    moved = parse_feed(body, None, "https://site.example/new/rss.xml").entries
+    assert [e.key for e in moved] == [e.key for e in read]
+    assert moved[1].url == "https://site.example/new/news/2.html"

@@ -320,6 +320,23 @@ async def test_an_answer_that_is_no_http_is_an_error_that_says_why(
     assert state.next_poll_at == clock.now + timedelta(seconds=1800)
 
 
+async def test_relative_links_are_stored_as_where_the_feed_was_read(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    body = (
+        b'<rss version="2.0"><channel><title>T</title>'
+        b"<item><title>One</title><link>/news/1</link></item>"
+        b"<item><title>Two</title><link>2.html</link></item></channel></rss>"
+    )
+    feed_server.serve("/feeds/now.xml", feed(body))
+    add_source(store, "S", feed_server.serve("/old.xml", redirect("/feeds/now.xml", 301)))
+    assert (await poll_all(poller))["S"].new == 2
+    assert [s.url for s in stories(store)] == [
+        feed_server.url("/news/1"),
+        feed_server.url("/feeds/2.html"),  # the answer's URL, after the redirect
+    ]
+
+
 @pytest.mark.parametrize(
     ("encoding", "times"),
     [("x-gzip", 1), ("gzip", 2), ("", 1)],
