@@ -97,6 +97,8 @@ class Fetcher:
                 raise FetchError(f"broken response body: {_parser_says(error)}") from None
             except aiohttp.ClientResponseError as error:  # nothing here raises for a status
                 raise FetchError(f"malformed HTTP response: {_parser_says(error)}") from None
+            except aiohttp.ServerDisconnectedError:  # its text: what was read, as a repr
+                raise FetchError("the server disconnected before a complete answer") from None
             except aiohttp.InvalidURL as error:  # its text is the URL alone
                 raise FetchError(f"invalid URL {describe(error)}") from None
             except (aiohttp.ClientError, OSError) as error:

@@ -298,8 +298,19 @@ _HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
             _HEAD + b"Content-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello",
             "broken response body: Can not decode content-encoding: gzip",
         ),
+        (b"", "the server disconnected before a complete answer"),
+        (_HEAD + b"Content-Le", "the server disconnected before a complete answer"),
     ],
-    ids=["status-line", "no-http", "header", "header-too-long", "body-cut", "not-gzip"],
+    ids=[
+        "status-line",
+        "no-http",
+        "header",
+        "header-too-long",
+        "body-cut",
+        "not-gzip",
+        "nothing",
+        "headers-cut",
+    ],
 )
 async def test_an_answer_that_is_no_http_is_an_error_that_says_why(
     store: Store,
