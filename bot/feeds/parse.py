@@ -59,6 +59,8 @@ def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
         raise NotAFeed(f"unreadable feed: {type(crash).__name__}: {crash}") from None
     problem = parsed.get("bozo_exception")
     if not parsed.get("version") and not parsed.entries:
+        if body.lstrip()[:1] in (b"{", b"["):  # expat's "not well-formed" would say little
+            raise NotAFeed("not an RSS or Atom feed: the answer is JSON (a JSON Feed is not read)")
         reason = f": {problem}" if problem else ""
         raise NotAFeed(f"not an RSS or Atom feed{reason}")
     entries, seen, base = [], set(), without_credentials(url)
