@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import discord
 
@@ -10,6 +11,7 @@ from bot.domain.dates import ReleaseDate
 from bot.notify.plan import date_fields
 
 TITLE_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT = 256, 4096, 1024  # Discord's embed limits
+URL_LIMIT = 2048  # the longest embed URL Discord takes (its documentation gives none)
 _COLOURS = {"alert": 0x5865F2, "change": 0xFEE75C, "countdown": 0x57F287, "digest": 0xEB459E}
 
 
@@ -37,8 +39,7 @@ def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
     card = discord.Embed(colour=_COLOURS.get(kind, 0x5865F2))
     if kind in ("alert", "change"):
         card.title = _cut(payload["headline"], TITLE_LIMIT)
-        if payload.get("url"):
-            card.url = payload["url"]
+        card.url = _web_link(payload.get("url"))
         lines = []
         if payload.get("title") and payload["title"] != payload["headline"]:
             lines.append(f"**{payload['title']}**")
@@ -80,6 +81,18 @@ def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
         card.description = _cut("\n".join(parts), DESCRIPTION_LIMIT)
     card.set_footer(text=f"premiere-bot · ref:{nonce}")
     return card
+
+
+def _web_link(url: str | None) -> str | None:
+    """The story's link if Discord takes it as an embed's: http(s), with a host, and not too
+    long. A story links wherever its feed says, and Discord refuses the whole post over any
+    other link (400 Invalid Form Body: a `mailto:`, a broken URL), which no retry mends."""
+    if not url or len(url) > URL_LIMIT or not url.startswith(("https://", "http://")):
+        return None
+    try:
+        return url if urlsplit(url).hostname else None
+    except ValueError:  # "http://[broken"
+        return None
 
 
 def _cut(text: str, limit: int) -> str:

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.discord_app.sender import DiscordSender
 from bot.domain.dates import ReleaseDate
 from bot.notify.delivery import Delivery
@@ -14,12 +16,17 @@ from bot.store.tables import Outbox
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
 
-def alert(channel_id: int, key: str = "alert:1:fact", title: str = "Picard returns") -> NewPost:
+def alert(
+    channel_id: int,
+    key: str = "alert:1:fact",
+    title: str = "Picard returns",
+    url: str = "https://news.example/picard",
+) -> NewPost:
     payload = {
         "kind": "alert",
         "headline": "Picard S2 returns Mar 3 on Paramount+",
         "title": title,
-        "url": "https://news.example/picard",
+        "url": url,
         "source": "TVLine",
         "published": NOW.isoformat(),
         "excerpt": "The crew reunites.",
@@ -57,6 +64,26 @@ async def test_an_alert_arrives_as_an_embed_with_timestamps(simcord_env, bot_sto
     assert card.fields[0].value == f"<t:{stamp}:D> (<t:{stamp}:R>)"
     assert card.footer.text.endswith(f"ref:{nonce_for('alert:1:fact')}")
     assert status(bot_store, post_id).message_id == message.id
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mailto:tips@news.example", "/news/1", "http://[broken", "https://news.example/" + "a" * 2100],
+    ids=["mailto", "relative", "broken", "too-long"],
+)
+async def test_a_link_discord_refuses_is_left_out_of_the_card(  # type: ignore[no-untyped-def]
+    simcord_env, bot_store: Store, url: str
+) -> None:
+    # Discord answers 400 to an embed whose URL is no http(s) URL or too long: the post
+    # would fail for good, for its link alone.
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    queue(bot_store, alert(channel.id, url=url))
+    report = await Delivery(
+        bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: NOW
+    ).run_once()
+    assert report.sent == 1
+    [card] = channel.last_message.embeds
+    assert (card.title, card.url) == ("Picard S2 returns Mar 3 on Paramount+", None)
 
 
 async def test_everyone_in_a_title_pings_nobody(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
