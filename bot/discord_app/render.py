@@ -12,6 +12,8 @@ from bot.notify.plan import date_fields
 
 TITLE_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT = 256, 4096, 1024  # Discord's embed limits
 URL_LIMIT = 2048  # the longest embed URL Discord takes (its documentation gives none)
+# ASCII characters a URL may never hold as they are (RFC 3986), which feeds' links still do.
+_UNSAFE = str.maketrans({c: f"%{ord(c):02X}" for c in ' "<>\\^`{|}'})
 _COLOURS = {"alert": 0x5865F2, "change": 0xFEE75C, "countdown": 0x57F287, "digest": 0xEB459E}
 
 
@@ -84,13 +86,15 @@ def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
 
 
 def _web_link(url: str | None) -> str | None:
-    """The story's link if Discord takes it as an embed's: http(s), with a host, and not too
-    long. A story links wherever its feed says, and Discord refuses the whole post over any
-    other link (400 Invalid Form Body: a `mailto:`, a broken URL), which no retry mends."""
-    if not url or len(url) > URL_LIMIT or not url.startswith(("https://", "http://")):
+    """The story's link as Discord takes it for an embed's: http(s), with a host, spaces and
+    the like percent-encoded, not too long; None for any other. A story links wherever its
+    feed says, and Discord refuses a whole post over a link it does not take (400 Invalid
+    Form Body: a `mailto:`, a broken URL), which no retry mends."""
+    if not url or not url.startswith(("https://", "http://")):
         return None
+    url = url.translate(_UNSAFE)
     try:
-        return url if urlsplit(url).hostname else None
+        return url if urlsplit(url).hostname and len(url) <= URL_LIMIT else None
     except ValueError:  # "http://[broken"
         return None
 

@@ -86,6 +86,17 @@ async def test_a_link_discord_refuses_is_left_out_of_the_card(  # type: ignore[n
     assert (card.title, card.url) == ("Picard S2 returns Mar 3 on Paramount+", None)
 
 
+async def test_a_link_with_spaces_is_sent_percent_encoded(  # type: ignore[no-untyped-def]
+    simcord_env, bot_store: Store
+) -> None:
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    queue(bot_store, alert(channel.id, url='https://news.example/a b/"c"?q={1}'))
+    await Delivery(
+        bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: NOW
+    ).run_once()
+    assert channel.last_message.embeds[0].url == "https://news.example/a%20b/%22c%22?q=%7B1%7D"
+
+
 async def test_everyone_in_a_title_pings_nobody(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
     channel = simcord_env.create_guild().create_text_channel("tv")
     queue(bot_store, alert(channel.id, title="@everyone Picard is back"))
