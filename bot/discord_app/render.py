@@ -41,7 +41,7 @@ def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
     card = discord.Embed(colour=_COLOURS.get(kind, 0x5865F2))
     if kind in ("alert", "change"):
         card.title = _cut(payload["headline"], TITLE_LIMIT)
-        card.url = _web_link(payload.get("url"))
+        card.url = web_link(payload.get("url"))
         lines = []
         if payload.get("title") and payload["title"] != payload["headline"]:
             lines.append(f"**{payload['title']}**")
@@ -60,8 +60,7 @@ def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
                 else ""
             )
             also = [
-                f"[{other['source']}]({other['url']})" if other.get("url") else other["source"]
-                for other in payload.get("also", [])
+                source_link(other["source"], other.get("url")) for other in payload.get("also", [])
             ]
             sources = f"{payload['source']}{stamp}" + (f"\nAlso: {', '.join(also)}" if also else "")
             card.add_field(name="Source", value=_cut(sources, FIELD_LIMIT), inline=False)
@@ -85,7 +84,7 @@ def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
     return card
 
 
-def _web_link(url: str | None) -> str | None:
+def web_link(url: str | None) -> str | None:
     """The story's link as Discord takes it for an embed's: http(s), with a host, spaces and
     the like percent-encoded, not too long; None for any other. A story links wherever its
     feed says, and Discord refuses a whole post over a link it does not take (400 Invalid
@@ -97,6 +96,12 @@ def _web_link(url: str | None) -> str | None:
         return url if urlsplit(url).hostname and len(url) <= URL_LIMIT else None
     except ValueError:  # "http://[broken"
         return None
+
+
+def source_link(name: str, url: str | None) -> str:
+    """A source's name, linked to its story when the link is one Discord takes."""
+    link = web_link(url)
+    return f"[{name}]({link})" if link else name
 
 
 def _cut(text: str, limit: int) -> str:

@@ -97,6 +97,23 @@ async def test_a_link_with_spaces_is_sent_percent_encoded(  # type: ignore[no-un
     assert channel.last_message.embeds[0].url == "https://news.example/a%20b/%22c%22?q=%7B1%7D"
 
 
+async def test_later_sources_link_only_where_discord_takes_the_link(  # type: ignore[no-untyped-def]
+    simcord_env, bot_store: Store
+) -> None:
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    post = alert(channel.id)
+    post.payload["also"] = [
+        {"source": "Deadline", "url": "mailto:tips@deadline.example"},
+        {"source": "Variety", "url": "https://variety.example/picard s2"},
+    ]
+    queue(bot_store, post)
+    await Delivery(
+        bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: NOW
+    ).run_once()
+    source = channel.last_message.embeds[0].fields[-1].value
+    assert source.endswith("Also: Deadline, [Variety](https://variety.example/picard%20s2)")
+
+
 async def test_everyone_in_a_title_pings_nobody(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
     channel = simcord_env.create_guild().create_text_channel("tv")
     queue(bot_store, alert(channel.id, title="@everyone Picard is back"))

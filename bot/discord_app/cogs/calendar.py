@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.calendar_view import entries, ics
 from bot.discord_app.cogs.common import UserError, catalogue_choices, title_of
-from bot.discord_app.render import release_when
+from bot.discord_app.render import release_when, source_link
 from bot.domain.release import Precision
 from bot.notify.countdown import Upcoming, countdown_text
 from bot.store.db import Store
@@ -107,7 +107,7 @@ class Calendar(commands.Cog):
                         f"moved {c.old_value or 'TBA'} → {c.new_value or 'TBA'}"
                         for c in repo.history(release.id)
                     ]
-                    lines += [f"[{source.name}]({story.url})" if story.url else source.name
+                    lines += [source_link(source.name, story.url)
                               for story, source in repo.sources(release.id)[:3]]  # fmt: skip
                     card.add_field(
                         name=f"{season}{release.kind}", value="\n".join(lines)[:1024], inline=False
