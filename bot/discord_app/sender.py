@@ -63,13 +63,18 @@ class DiscordSender:
 
 @contextmanager
 def _as_send_errors() -> Iterator[None]:
-    """discord.py's errors as the outbox sees them: 403/404 will not go away by retrying;
-    5xx, timeouts and connection errors will."""
+    """discord.py's errors as the outbox sees them: 403/404 (the channel) and 400 (the post
+    itself) will not go away by retrying; 5xx, timeouts and connection errors will."""
     try:
         yield
     except _PERMANENT as error:
         raise SendError(
             f"{error.status} {error.text or type(error).__name__}", permanent=True
         ) from None
-    except (discord.HTTPException, TimeoutError, OSError) as error:
+    except discord.HTTPException as error:
+        refused = error.status == 400  # Invalid Form Body and the like: resent, refused again
+        raise SendError(
+            f"{type(error).__name__}: {error}", permanent=refused, channel_lost=False
+        ) from None
+    except (TimeoutError, OSError) as error:
         raise SendError(f"{type(error).__name__}: {error}", permanent=False) from None

@@ -112,7 +112,8 @@ class Delivery:
             await asyncio.to_thread(self._record_error, post, error)
             if error.permanent:
                 report.failed += 1
-                return post.kind == "edit"  # a failed edit leaves the channel usable
+                # A failed edit, or a post refused for itself, leaves the channel usable.
+                return post.kind == "edit" or not error.channel_lost
             report.retried += 1
             return True
         sent[post.dedupe_key] = (post.id, message_id)
@@ -173,8 +174,13 @@ class Delivery:
                 )
                 return
             outbox.failed(post.id, error.message)
-            if post.kind == "edit":
-                return  # a deleted message, or an alert never posted: the channel is fine
+            if post.kind == "edit" or not error.channel_lost:
+                # A deleted message, an alert never posted, a post Discord refused: the
+                # channel is fine.
+                log.warning(
+                    "post failed channel=%s post=%s error=%s", post.channel_id, post.id, error
+                )
+                return
             dropped = outbox.abandon_channel(post.channel_id, error.message)
             broken = FollowRepo(session).mark_broken(post.channel_id, error.message)
             admin = self.admin_channel(session, post.guild_id)

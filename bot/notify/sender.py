@@ -8,13 +8,15 @@ _DIGITS = string.digits + string.ascii_lowercase
 
 
 class SendError(Exception):
-    """A post could not be sent. Permanent errors (missing access, unknown channel) will not
-    go away by retrying; the others (5xx, timeouts) will."""
+    """A post could not be sent. Permanent errors will not go away by retrying: the channel
+    cannot be posted in (missing access, unknown channel), or Discord refused the post itself
+    (400: what it holds), when `channel_lost` is False. The others (5xx, timeouts) will."""
 
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    def __init__(self, message: str, *, permanent: bool, channel_lost: bool | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        self.channel_lost = permanent if channel_lost is None else channel_lost
 
 
 class Sender(Protocol):

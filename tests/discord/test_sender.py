@@ -142,6 +142,24 @@ async def test_server_errors_are_retried_and_lost_channels_fail(
     assert report.failed == 1 and status(bot_store, lost).status == "failed"
 
 
+async def test_a_post_discord_refuses_fails_alone(  # type: ignore[no-untyped-def]
+    simcord_env, bot_store: Store
+) -> None:
+    """A 400 is about the post itself: resent, it would be refused again, every hour for
+    ever. It fails, and the channel keeps its follows and its other posts."""
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    refused, later = queue(bot_store, alert(channel.id, key="a"), alert(channel.id, key="b"))
+    simcord_env.inject_error("POST", f"/channels/{channel.id}/messages", status=400,
+                             code=50035, message="Invalid Form Body")  # fmt: skip
+    report = await Delivery(
+        bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: NOW
+    ).run_once()
+    assert (report.sent, report.failed, report.retried) == (1, 1, 0)
+    row = status(bot_store, refused)
+    assert row.status == "failed" and "400" in (row.last_error or "")
+    assert status(bot_store, later).status == "sent" and channel.last_message is not None
+
+
 async def test_a_429_that_reaches_the_bot_is_retried_later_not_failed(
     simcord_env, bot_store: Store
 ) -> None:  # type: ignore[no-untyped-def]
