@@ -42,11 +42,13 @@ def embed(payload: dict[str, Any], nonce: str) -> discord.Embed:
     if kind in ("alert", "change"):
         card.title = _cut(payload["headline"], TITLE_LIMIT)
         card.url = web_link(payload.get("url"))
+        # A feed's own words, as they were written: its markup would be Discord's markdown
+        # here ("[Free Nitro](https://...)" a masked link, "*" and "_" emphasis).
         lines = []
         if payload.get("title") and payload["title"] != payload["headline"]:
-            lines.append(f"**{payload['title']}**")
+            lines.append(f"**{discord.utils.escape_markdown(payload['title'])}**")
         if payload.get("excerpt"):
-            lines.append(payload["excerpt"])
+            lines.append(discord.utils.escape_markdown(payload["excerpt"]))
         card.description = _cut("\n".join(lines), DESCRIPTION_LIMIT) or None
         if payload.get("date"):
             card.add_field(name="Date", value=when(payload["date"]))

@@ -114,6 +114,22 @@ async def test_later_sources_link_only_where_discord_takes_the_link(  # type: ig
     assert source.endswith("Also: Deadline, [Variety](https://variety.example/picard%20s2)")
 
 
+async def test_a_feeds_markdown_is_shown_as_written(  # type: ignore[no-untyped-def]
+    simcord_env, bot_store: Store
+) -> None:
+    channel = simcord_env.create_guild().create_text_channel("tv")
+    post = alert(channel.id, title="Picard *returns* in [March](https://evil.example)")
+    post.payload["excerpt"] = "Claim it [here](https://evil.example) __now__"
+    queue(bot_store, post)
+    await Delivery(
+        bot_store, DiscordSender(simcord_env.bot), worker="w", clock=lambda: NOW
+    ).run_once()
+    assert channel.last_message.embeds[0].description == (
+        "**Picard \\*returns\\* in \\[March](https://evil.example)**\n"
+        "Claim it \\[here](https://evil.example) \\_\\_now\\_\\_"
+    )
+
+
 async def test_everyone_in_a_title_pings_nobody(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
     channel = simcord_env.create_guild().create_text_channel("tv")
     queue(bot_store, alert(channel.id, title="@everyone Picard is back"))
