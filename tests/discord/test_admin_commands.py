@@ -95,12 +95,15 @@ async def test_feeds_status(simcord_env, bot_store: Store) -> None:  # type: ign
         session.add(
             Source(name="Good", url="https://good/", interval_seconds=900, last_success_at=now)
         )
-        broken = Source(name="Bad", url="https://bad/", interval_seconds=900, last_error="HTTP 500")
+        error = "HTTP 500 *Down* [see](https://evil.example)"  # the reason phrase is the site's
+        broken = Source(name="Bad", url="https://bad/", interval_seconds=900, last_error=error)
         broken.consecutive_failures, broken.failing_since = 9, now - timedelta(days=4)
         session.add(broken)
     result = await admin.slash(channel, "feeds status")
     lines = result.response.content.splitlines()
-    assert lines[0].startswith("• **Bad** - BROKEN: HTTP 500")
+    assert lines[0].startswith(
+        "• **Bad** - BROKEN: HTTP 500 \\*Down\\* \\[see](https://evil.example) ·"
+    )
     assert lines[1].startswith("• **Good** - ok · last success <t:")
 
 

@@ -200,12 +200,14 @@ class Admin(commands.Cog):
             with self.store.session() as session:
                 rows = []
                 for source in SourceRepo(session).all():
+                    # What the site answered, as it was (an HTTP reason phrase is the site's).
+                    error = discord.utils.escape_markdown(source.last_error or "")
                     if not source.enabled:
                         state = f"off ({source.disabled_reason})"
                     elif is_broken(source.failing_since, now):
-                        state = f"BROKEN: {source.last_error}"
-                    elif source.last_error:
-                        state = f"failing ({source.consecutive_failures}x): {source.last_error}"
+                        state = f"BROKEN: {error}"
+                    elif error:
+                        state = f"failing ({source.consecutive_failures}x): {error}"
                     else:
                         state = "ok"
                     seen = source.last_success_at
