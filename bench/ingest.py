@@ -4,8 +4,10 @@ as whole processes, on one loopback server (bench/feed_server.py) in the same ru
     .venv/bin/python bench/ingest.py [--feeds 200 1000] [--skip-reader] [--repeat 3]
 
 Prints, for each feed count and cycle (cold: all new; warm: all 304; changed: 10% of
-feeds have five new items), seconds, feeds/s, entries/s and the peak memory of the whole
-process tree, and the ratio reader/premiere-bot (higher is better for premiere-bot).
+feeds have five new items), seconds, CPU seconds, feeds/s, entries/s and the peak memory of
+the whole process tree (CPU and memory read from /proc every 20 ms: what a process spends
+after its last reading is missed), and the ratio reader/premiere-bot (higher is better
+for premiere-bot).
 Each side runs its three cycles `--repeat` times, the sides taking turns; the table gives
 medians and the range of each round's own ratio. Each side's database is made afresh
 before its cold cycle (reader: make_reader and add_feed; premiere-bot: `db upgrade`).
@@ -54,28 +56,36 @@ r.close()
 class Run:
     seconds: float
     peak_mb: float
+    cpu_seconds: float
     output: str
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants."""
-    total, stack = 0, [pid]
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> tuple[int, dict[int, float]]:
+    """Resident memory (KB) of a process and all its descendants, and the CPU seconds each
+    has spent so far."""
+    rss, cpu, stack = 0, {}, [pid]
     while stack:
         current = stack.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            total += sum(
+            rss += sum(
                 int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
             )
+            # utime and stime: the 12th and 13th fields after the command's closing bracket
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+            cpu[current] = (int(fields[11]) + int(fields[12])) / _TICK
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
-        except (FileNotFoundError, ProcessLookupError, ValueError):
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
             continue
-    return total
+    return rss, cpu
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> Run:
-    peak = 0
+    peak, cpu = 0, {}  # CPU: the last reading of each process of the tree
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -86,7 +96,9 @@ def timed(command: list[str], env: dict[str, str], cwd: Path, stdin: str | None 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(process.pid))
+            rss, seen = _tree(process.pid)
+            peak = max(peak, rss)
+            cpu.update(seen)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
@@ -97,7 +109,7 @@ def timed(command: list[str], env: dict[str, str], cwd: Path, stdin: str | None 
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{command} failed ({process.returncode}):\n{err[-2000:]}")
-    return Run(elapsed, peak / 1024, out)
+    return Run(elapsed, peak / 1024, sum(cpu.values()), out)
 
 
 def control(port: int, action: str) -> None:
@@ -200,25 +212,26 @@ def _report(count: int, rounds: list[dict[str, dict[str, Run]]]) -> None:
     changed_feeds = len(range(0, count, 10))
     entries = {"cold": count * ITEMS, "warm": 0, "changed": changed_feeds * 5}
     with_reader = "reader" in rounds[0]
-    header = "| feeds | cycle | premiere-bot s | feeds/s | new entries/s | peak MB |"
+    header = "| feeds | cycle | premiere-bot s | CPU s | feeds/s | new entries/s | peak MB |"
     if with_reader:
-        header += " reader s | reader peak MB | reader/premiere-bot | each round |"
+        header += " reader s | reader CPU s | reader peak MB | reader/premiere-bot | each round |"
     print(header)
     for cycle in entries:
         ours = [r["premiere-bot"][cycle] for r in rounds]
         seconds = median(run.seconds for run in ours)
         peak = max(run.peak_mb for run in ours)
         row = (
-            f"| {count} | {cycle} | {seconds:.2f} | {count / seconds:.0f} | "
-            f"{entries[cycle] / seconds:.0f} | {peak:.0f} |"
+            f"| {count} | {cycle} | {seconds:.2f} | {median(run.cpu_seconds for run in ours):.2f}"
+            f" | {count / seconds:.0f} | {entries[cycle] / seconds:.0f} | {peak:.0f} |"
         )
         if with_reader:
             theirs = [r["reader"][cycle] for r in rounds]
             their_seconds = median(run.seconds for run in theirs)
+            their_cpu = median(run.cpu_seconds for run in theirs)
             each = [t.seconds / o.seconds for o, t in zip(ours, theirs, strict=True)]
             row += (
-                f" {their_seconds:.2f} | {max(run.peak_mb for run in theirs):.0f} | "
-                f"{their_seconds / seconds:.1f}x | {min(each):.1f}-{max(each):.1f}x |"
+                f" {their_seconds:.2f} | {their_cpu:.2f} | {max(run.peak_mb for run in theirs):.0f}"
+                f" | {their_seconds / seconds:.1f}x | {min(each):.1f}-{max(each):.1f}x |"
             )
         print(row, flush=True)
 
