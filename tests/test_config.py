@@ -213,6 +213,16 @@ def _problems(text: str) -> list[str]:
             id="missing-name",
         ),
         pytest.param(
+            'sources:\n  - name: "Deadline\\nTV"\n    url: https://a.example/\n',
+            "feeds.yaml:2: sources[0].name: must be one line, without line breaks, tabs",
+            id="name-with-a-line-break",
+        ),
+        pytest.param(
+            'shows:\n  - title: "Lost\\t"\n    aliases: ["Found\\x00"]\n',
+            "feeds.yaml:3: shows[0].aliases[0]: must be one line",
+            id="alias-with-a-control-character",
+        ),
+        pytest.param(
             "subscriptions:\n  - guild: -4\n    channel: 2\n    shows: [x]\n",
             "feeds.yaml:2: subscriptions[0].guild: Input should be greater than 0",
             id="bad-snowflake",

@@ -10,7 +10,14 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from bot import __version__
 from bot.domain.polling import URL_LIMIT
@@ -68,7 +75,18 @@ def parse_clock(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 ClockTime = Annotated[time, BeforeValidator(parse_clock)]
 Snowflake = Annotated[int, Field(gt=0, lt=2**63, description="a Discord id")]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(value: str) -> str:
+    """A name is shown on one line of the poll's output, a log and Discord: a line break or
+    tab in it (YAML's "\n") would split or misalign them."""
+    if _CONTROL.search(value):
+        raise ValueError("must be one line, without line breaks, tabs or control characters")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line)]
 
 
 def check_timezone(value: str) -> str:
