@@ -59,13 +59,8 @@ def is_relative(link: str) -> bool:
 def without_credentials(url: str) -> str:
     """The URL without a private feed's user name and password: what its stories' relative
     links are resolved against, so that they never carry them into a post."""
-    if "@" not in url:  # the everyday case, without parsing
-        return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    found = _credentials(url)
+    return url if found is None else url.replace(found[0], found[2], 1)
 
 
 def shown_url(url: str) -> str:
@@ -73,15 +68,22 @@ def shown_url(url: str) -> str:
     `https://user:password@host/feed` reads `***`, and so does a user name alone, which is
     often a token (`https://TOKEN@host/feed`); a DATABASE_URL is never repeated at all. The
     URL fetched keeps them."""
-    if "@" not in url:  # the everyday case, without parsing
+    found = _credentials(url)
+    if found is None:
         return url
-    try:
-        netloc = urlsplit(url).netloc
-    except ValueError:
-        return url
-    userinfo, at, host = netloc.rpartition("@")
-    if not at:
-        return url
+    netloc, userinfo, host = found
     user, colon, _ = userinfo.partition(":")
     hidden = f"{user}:***" if colon else "***"
     return url.replace(netloc, f"{hidden}@{host}", 1)  # the netloc comes first
+
+
+def _credentials(url: str) -> tuple[str, str, str] | None:
+    """(netloc, user info, host) of a URL that names a user; None for any other."""
+    if "@" not in url:  # the everyday case, without parsing
+        return None
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return None
+    userinfo, at, host = netloc.rpartition("@")
+    return (netloc, userinfo, host) if at else None
