@@ -25,6 +25,9 @@ INLINE_BYTES = 256 * 1024
 # A worker's parse of one feed, at the most. A 5 MB feed (the body cap) takes feedparser a
 # few seconds; one that takes a minute is pathological, and would hold the poll meanwhile.
 PARSE_DEADLINE = 60.0
+# Beyond the deadline, how long workers with parses to do may answer nothing before they are
+# taken for stuck: sending back the largest feed's entries takes about a second.
+SILENCE_MARGIN = 10.0
 _T = TypeVar("_T")
 
 
@@ -47,13 +50,17 @@ class ParsingPool:
         *,
         inline_bytes: int = INLINE_BYTES,
         deadline: float = PARSE_DEADLINE,
+        silence: float | None = None,
     ) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.inline_bytes = inline_bytes
         self.deadline = deadline  # seconds a worker may spend on one feed
+        # Seconds the workers may answer nothing while parses wait on them (see _answer).
+        self.silence = deadline + SILENCE_MARGIN if silence is None else silence
         self.busy = 0  # parses asked for and not yet answered
         self._pool: ProcessPoolExecutor | None = None
         self._first_worker: Future[int] = Future()  # done once a worker has answered
+        self._answered_at = 0.0  # when the workers last answered a parse (time.monotonic)
         self._thread: ThreadPoolExecutor | None = None
         self._waiting_inline = 0  # bytes given to the thread and not parsed yet
         self._retrying = asyncio.Lock()  # parses again after workers died, one at a time
@@ -132,16 +139,50 @@ class ParsingPool:
 
         self.start_workers()
         pool, first_worker = self._pool, self._first_worker
+        assert pool is not None
         try:
             await asyncio.wrap_future(first_worker)
-            return await asyncio.get_running_loop().run_in_executor(
+            answer = asyncio.get_running_loop().run_in_executor(
                 pool, _parse_by_deadline, self.deadline, *args
             )
+            return await self._answer(pool, answer)
         except BrokenProcessPool:
             if self._pool is pool:  # not replaced yet by a parse that saw it break first
                 self._pool = None  # the next parse starts fresh workers
                 self._shut(pool)
             raise
+
+    async def _answer(
+        self, pool: "ProcessPoolExecutor", answer: "asyncio.Future[ParsedFeed]"
+    ) -> ParsedFeed:
+        """`answer`, or BrokenProcessPool once the workers have been silent too long.
+
+        Workers with parses to do answer one at least every `deadline` seconds: each parse
+        ends by then, and a worker that dies breaks the pool at once. Except one killed
+        while it sends its answer (the out-of-memory killer, likely then): the pool's
+        thread waits for the rest of that message for ever (a CPython bug), and so did every
+        parse and the bot's exit. Silent for `silence` seconds while a parse waited, the
+        workers are taken for stuck (a stopped worker too), and torn down; the parses that
+        waited on them are parsed again in fresh workers, as after a worker's death."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        waiting_since = time.monotonic()
+        try:
+            while (silent := time.monotonic() - max(waiting_since, self._answered_at)) < (
+                self.silence
+            ):
+                if pool is not self._pool:  # another parse found it stuck
+                    raise BrokenProcessPool("the parsing workers were stuck")
+                done, _ = await asyncio.wait({answer}, timeout=self.silence - silent)
+                if done:
+                    self._answered_at = time.monotonic()
+                    return answer.result()
+        finally:
+            answer.cancel()  # not answered (stuck, or this parse cancelled): no longer wanted
+        if self._pool is pool:  # not torn down yet by another parse that waited on it
+            self._pool = None  # the next parse starts fresh workers
+            pool.shutdown(wait=_unblock(pool), cancel_futures=True)
+        raise BrokenProcessPool(f"the parsing workers answered nothing for {self.silence:g} s")
 
     def close(self) -> None:
         self._shut(self._pool)
@@ -191,6 +232,23 @@ def _parse_by_deadline(deadline: float, *args: Any) -> ParsedFeed:
 
 def _past_deadline(signum: int, frame: FrameType | None) -> None:
     raise _PastDeadline
+
+
+def _unblock(pool: "ProcessPoolExecutor") -> bool:
+    """Kills `pool`'s workers and closes this process's end of the pipe their answers come
+    through. With no writer left, the pool's thread reads the end of the pipe where it
+    waited for an answer a dead worker left half-sent, takes the pool for broken, fails
+    every parse still in it, and ends: shutting the pool down, and the bot's exit, no longer
+    wait for ever. Both are private attributes of CPython's ProcessPoolExecutor, the only
+    way in. False if they are missing (no Python so far): the thread may wait on, and
+    shutting the pool down must not wait for it."""
+    for worker in list(getattr(pool, "_processes", {}).values()):
+        worker.kill()
+    answers = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if answers is None:
+        return False
+    answers.close()
+    return True
 
 
 def _first_worker(pool: "ProcessPoolExecutor") -> "Future[int]":

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -253,3 +254,43 @@ async def test_a_parse_past_its_deadline_fails_its_feed_and_frees_the_worker() -
             assert set(pool._pool._processes) == workers  # type: ignore[union-attr]
     finally:
         pool.close()
+
+
+def _die_mid_answer() -> None:
+    """Leaves what a worker killed while sending back a parsed feed leaves: the start of a
+    message on the pipe of answers (its length, and a few of its bytes), and no more."""
+    import multiprocessing
+    import struct
+
+    answers = multiprocessing.current_process()._args[1]  # type: ignore[attr-defined]
+    os.write(answers._writer.fileno(), struct.pack("!i", 1 << 20) + b"partial")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _stop() -> None:
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+@pytest.mark.parametrize("stuck_by", [_die_mid_answer, _stop])
+async def test_workers_that_answer_nothing_are_replaced(stuck_by: Callable[[], None]) -> None:
+    """A worker killed as it sends its answer leaves the pool's thread waiting for the rest
+    for ever, and every parse with it; a stopped worker answers nothing either. After
+    `silence` seconds without an answer the workers are torn down, the parse that waited
+    is parsed in fresh ones, and the pool still shuts down."""
+    pool = ParsingPool(workers=1, inline_bytes=0, silence=1.0)
+    try:
+        pool.start_workers()
+        await asyncio.wrap_future(pool._first_worker)
+        stuck = pool._pool
+        assert stuck is not None
+        stuck.submit(stuck_by)  # first in the line: the parse below waits behind it
+        async with asyncio.timeout(30):
+            feed = await pool.parse(fixture("rss2.xml"), None, "http://x/")
+        assert [entry.title for entry in feed.entries] == [
+            entry.title for entry in parse_feed(fixture("rss2.xml"), None, "http://x/").entries
+        ]
+        assert pool._pool is not stuck
+        assert not any(alive(pid) for pid in stuck._processes or {})  # type: ignore[attr-defined]
+    finally:
+        async with asyncio.timeout(30):
+            await asyncio.to_thread(pool.close)
