@@ -242,7 +242,7 @@ def _unblock(pool: "ProcessPoolExecutor") -> bool:
     wait for ever. Both are private attributes of CPython's ProcessPoolExecutor, the only
     way in. False if they are missing (no Python so far): the thread may wait on, and
     shutting the pool down must not wait for it."""
-    for worker in list(getattr(pool, "_processes", {}).values()):
+    for worker in list((getattr(pool, "_processes", None) or {}).values()):
         worker.kill()
     answers = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     if answers is None:
