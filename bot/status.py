@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.config.schema import Defaults
+from bot.domain.links import shown_url
 from bot.domain.polling import is_broken
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import FAILED, PENDING, SENDING
@@ -21,6 +22,7 @@ class Status:
     failing: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
     disabled: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)  # "name to new address"
     pending: int = 0
     oldest_pending: datetime | None = None
     failed_posts: int = 0
@@ -33,6 +35,7 @@ class Status:
                f"{len(self.broken)} broken, {len(self.disabled)} disabled"]  # fmt: skip
         out += [f"  broken: {line}" for line in self.broken]
         out += [f"  failing: {line}" for line in self.failing]
+        out += [f"  moved permanently: {line}" for line in self.moved]
         oldest = (
             f", oldest queued {self.oldest_pending:%Y-%m-%d %H:%M} UTC"
             if self.oldest_pending
@@ -73,6 +76,8 @@ def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
             )
         else:
             status.healthy.append(source.name)
+        if source.enabled and source.moved_to:
+            status.moved.append(f"{source.name} to {shown_url(source.moved_to)}")
         if source.last_polled_at and (
             status.last_poll is None or source.last_polled_at > status.last_poll
         ):

@@ -21,6 +21,7 @@ from bot.feeds.guard import GuardedResolver, refused_reason
 
 USER_AGENT = f"premiere-bot/{__version__} (+{PROJECT_URL})"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
 _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_AGE = re.compile(r"max-age\s*=\s*([0-9]+)", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")  # not str.isdigit: "²" is a digit to it, and no number to int
@@ -113,15 +114,18 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         session = self._sessions[guard]
+        asked, permanent = url, True
         for _ in range(self.limits.max_redirects + 1):
             tls = self._tls_context() if _check_url(url, guard) == "https" else True
             async with session.get(
                 url, headers=headers, allow_redirects=False, ssl=tls
             ) as response:
                 if response.status in REDIRECTS and "Location" in response.headers:
+                    permanent = permanent and response.status in PERMANENT_REDIRECTS
                     url = _redirect_target(url, response.headers["Location"])
                     continue
-                return await self._answer(url, response, conditional=bool(headers))
+                fetched = await self._answer(url, response, conditional=bool(headers))
+                return fetched._replace(moved=permanent and url != asked)
         raise FetchError(f"more than {self.limits.max_redirects} redirects")
 
     def _tls_context(self) -> ssl.SSLContext:

@@ -23,11 +23,13 @@ class Fetched(NamedTuple):
 
     status: int
     body: bytes | None
-    url: str
+    url: str  # where it came from, after redirects
     etag: str | None
     last_modified: str | None
     content_type: str | None
     max_age: timedelta | None
+    # Redirected, by permanent redirects alone (301, 308): `url` is the feed's new address.
+    moved: bool = False
 
 
 class FetchError(Exception):

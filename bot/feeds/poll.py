@@ -121,6 +121,7 @@ class Poller:
                 http_status = fetched.status
                 status, entries, body = await self._read(source, fetched, parsing)
             new = await self._write(source, self._success(source, fetched, body), entries)
+            _say_if_moved(source, fetched)
         except (FetchError, NotAFeed, ParserCrashed) as failure:
             status, http_status = "error", getattr(failure, "http_status", http_status)
             error = describe(failure)
@@ -181,6 +182,7 @@ class Poller:
             "last_success_at": now,
             "last_status": fetched.status,
             "last_error": None,
+            "moved_to": fetched.url if fetched.moved else None,
             "consecutive_failures": 0,
             "failing_since": None,
             "next_poll_at": next_poll,
@@ -208,6 +210,15 @@ class Poller:
         """Stores several sources' stories and states in one transaction; new story counts."""
         batch = [(write.source_id, write.changes, write.entries) for write in writes]
         return self.polls.store(batch, self.clock(), self.backlog_age)
+
+
+def _say_if_moved(source: PollTarget, fetched: Fetched) -> None:
+    """A feed found moved is logged once, not at every poll: its row keeps where to
+    (`moved_to`, shown by `status` and `/feeds status`). Its redirects are followed
+    meanwhile, each poll asking the old address first."""
+    if fetched.moved and fetched.url != source.moved_to:
+        log.warning("source=%s url=%s moved permanently to %s: give the source its new address",
+                    source.name, shown_url(source.url), shown_url(fetched.url))  # fmt: skip
 
 
 def _interleave_hosts(sources: list[PollTarget]) -> list[PollTarget]:

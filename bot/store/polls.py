@@ -26,7 +26,7 @@ from bot.feeds.entry import Entry
 
 # The Alembic revision tables.py describes: bump it with every new revision (a test checks
 # it), so start-up can tell "already migrated" without loading Alembic or SQLAlchemy.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 CONFIG_APPLIED = "feeds.yaml applied"  # bot_state key: the digest of the config last applied
 CONFIG_READ = "feeds.yaml read"  # bot_state key: what a poll keeps of the file it read last
 _CLOCK_SLACK = timedelta(days=1)  # how far ahead of us a site's clock may run
@@ -49,6 +49,7 @@ class PollTarget(NamedTuple):
     consecutive_failures: int
     failing_since: datetime | None
     next_poll_at: datetime | None
+    moved_to: str | None
 
     @property
     def interval(self) -> timedelta:
@@ -461,7 +462,7 @@ class PollStore:
         return PollTarget(
             row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7],
             None if row[8] is None else bytes(row[8]), row[9], self._time(row[10]),
-            self._time(row[11]),
+            self._time(row[11]), row[12],
         )  # fmt: skip
 
     def _time(self, value: Any) -> datetime | None:

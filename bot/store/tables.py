@@ -84,6 +84,9 @@ class Source(_Table, table=True):
     last_success_at: datetime | None = _when()
     last_status: int | None = None
     last_error: str | None = Field(default=None, sa_type=Text)
+    # Where the feed's permanent redirects (301, 308) led at its last success: the address
+    # to put in feeds.yaml. None while it answers at its own.
+    moved_to: str | None = Field(default=None, sa_type=Text)
     consecutive_failures: int = 0
     failing_since: datetime | None = _when()
     disabled_reason: str | None = Field(default=None, max_length=500)

@@ -95,6 +95,9 @@ async def test_feeds_status(simcord_env, bot_store: Store) -> None:  # type: ign
         session.add(
             Source(name="Good", url="https://good/", interval_seconds=900, last_success_at=now)
         )
+        moved_to = "https://user:secret@new.example/feed?`x`"  # shown without its password
+        session.add(Source(name="Moved", url="https://old.example/", interval_seconds=900,
+                           last_success_at=now, moved_to=moved_to))  # fmt: skip
         error = "HTTP 500 *Down* [see](https://evil.example)"  # the reason phrase is the site's
         broken = Source(name="Bad", url="https://bad/", interval_seconds=900, last_error=error)
         broken.consecutive_failures, broken.failing_since = 9, now - timedelta(days=4)
@@ -105,6 +108,10 @@ async def test_feeds_status(simcord_env, bot_store: Store) -> None:  # type: ign
         "• **Bad** - BROKEN: HTTP 500 \\*Down\\* \\[see](https://evil.example) ·"
     )
     assert lines[1].startswith("• **Good** - ok · last success <t:")
+    assert lines[2].startswith(
+        "• **Moved** - ok, moved permanently to `https://user:***@new.example/feed?%60x%60`"
+        " · last success <t:"
+    )
 
 
 async def test_digest_and_admin_channel_settings(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]

@@ -256,6 +256,50 @@ async def test_gzip_and_redirects_are_followed(
     assert feed_server.headers_sent_to("/real")[0]["Accept-Encoding"] == "gzip, deflate"
 
 
+async def test_a_feed_that_moved_permanently_says_where_once(
+    store: Store, poller: Poller, feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Permanent redirects alone (301, 308) say the feed moved: its row keeps the new address
+    for `status` and /feeds status, and the log says so once, not at every poll. A temporary
+    redirect anywhere on the way is no move; a feed answering at its own address again is
+    moved no more."""
+    new = feed_server.serve("/new", feed(fixture("rss2.xml"), ETag='"v1"'))
+    feed_server.serve("/temporary", redirect("/new", 307))
+    sources = {
+        name: add_source(store, name, feed_server.serve(path, handler))
+        for name, path, handler in [
+            ("Moved", "/old", redirect("/new", 301)),
+            ("Moved twice", "/older", redirect("/old", 308)),
+            ("Borrowed", "/elsewhere", redirect("/new", 302)),
+            ("Half moved", "/half", redirect("/temporary", 301)),
+        ]
+    }
+    with caplog.at_level(logging.WARNING, logger="bot.feeds.poll"):
+        first = await poll_all(poller)
+    assert {name: outcome.status for name, outcome in first.items()} == dict.fromkeys(sources, "ok")
+    moved_to = {name: source(store, id_).moved_to for name, id_ in sources.items()}
+    assert moved_to == {"Moved": new, "Moved twice": new, "Borrowed": None, "Half moved": None}
+    said = [r.getMessage() for r in caplog.records if "moved permanently" in r.getMessage()]
+    assert sorted(said) == [
+        f"source=Moved twice url={feed_server.url('/older')} moved permanently to {new}: give "
+        "the source its new address",
+        f"source=Moved url={feed_server.url('/old')} moved permanently to {new}: give the "
+        "source its new address",
+    ]
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.feeds.poll"):
+        second = await poll_all(poller)  # 304s, through the same redirects
+    assert second["Moved"].status == "not_modified"
+    assert source(store, sources["Moved"]).moved_to == new
+    assert not [r for r in caplog.records if "moved permanently" in r.getMessage()]
+
+    feed_server.serve("/old", feed(fixture("rss2.xml")))  # the site took the redirect back
+    await poll_all(poller)
+    assert source(store, sources["Moved"]).moved_to is None
+    assert source(store, sources["Moved twice"]).moved_to == feed_server.url("/old")
+
+
 async def test_long_header_lines_are_read(
     store: Store, poller: Poller, feed_server: FeedServer
 ) -> None:

@@ -60,6 +60,7 @@ def test_what_a_poll_reads_of_due_and_enabled_sources(store: Store) -> None:
         tvline.etag, tvline.last_modified, tvline.body_hash = '"v1"', "Mon, 23 Nov 2026", "ab" * 32
         tvline.item_digests = bytes(range(16))
         tvline.consecutive_failures, tvline.failing_since, tvline.trusted = 2, failing, False
+        tvline.moved_to = "https://tvline.com/feed/rss/"
         decider.next_poll_at = NOW + timedelta(minutes=5)
     due = store.polls.to_poll(NOW)
     enabled = store.polls.to_poll(NOW, everything=True)
@@ -70,6 +71,7 @@ def test_what_a_poll_reads_of_due_and_enabled_sources(store: Store) -> None:
     assert due[0] == PollTarget(
         ids["TVLine"], "TVLine", "https://tvline.com/feed/", False, 900, '"v1"',
         "Mon, 23 Nov 2026", "ab" * 32, bytes(range(16)), 2, failing, NOW,
+        "https://tvline.com/feed/rss/",
     )  # fmt: skip
     assert due[0].failing_since is not None and due[0].failing_since.tzinfo is not None
     assert enabled[1].next_poll_at == NOW + timedelta(minutes=5)

@@ -29,6 +29,7 @@ def test_status(store: Store) -> None:
         GuildSettingsRepo(session).update(2, timezone="America/Los_Angeles", countdown_time=time(6))
         ok = Source(name="Fine", url="https://fine/", interval_seconds=900, last_polled_at=NOW)
         ok.next_poll_at = NOW + timedelta(minutes=15)
+        ok.moved_to = "https://token@fine.example/feed"  # its redirects' end, shown as logged
         shaky = Source(
             name="Shaky", url="https://shaky/", interval_seconds=900, last_error="HTTP 500"
         )
@@ -55,6 +56,7 @@ def test_status(store: Store) -> None:
     # London's 09:00 has passed (12:00 UTC); Los Angeles' 06:00 is 14:00 UTC today
     assert status.next_countdown == datetime(2026, 11, 24, 14, tzinfo=UTC)
     assert status.lines()[0] == "sources: 1 healthy, 1 failing, 1 broken, 0 disabled"
+    assert status.lines()[3] == "  moved permanently: Fine to https://***@fine.example/feed"
     assert "next poll: 2026-11-24 12:07 UTC (Shaky)" in status.lines()
 
 

@@ -15,6 +15,7 @@ from bot.config.schema import Defaults
 from bot.discord_app.cogs.common import UserError, catalogue_choices, title_of
 from bot.discord_app.render import release_when
 from bot.domain.dates import ReleaseDate
+from bot.domain.links import shown_url
 from bot.domain.polling import is_broken
 from bot.domain.release import AlertMode
 from bot.store.db import Store
@@ -210,6 +211,10 @@ class Admin(commands.Cog):
                         state = f"failing ({source.consecutive_failures}x): {error}"
                     else:
                         state = "ok"
+                    if source.enabled and source.moved_to:
+                        # In a code span: shown as it is, whatever characters it holds.
+                        moved_to = shown_url(source.moved_to).replace("`", "%60")
+                        state += f", moved permanently to `{moved_to}`"
                     seen = source.last_success_at
                     last = f"<t:{int(seen.timestamp())}:R>" if seen else "never"
                     rows.append(f"• **{source.name}** - {state} · last success {last}")
