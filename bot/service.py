@@ -200,7 +200,7 @@ class Service:
                      polled_now[0].source, report.stories, report.facts, report.posts)  # fmt: skip
         polled = await asyncio.to_thread(self._enabled_source, source_id)
         if polled is not None:
-            await asyncio.to_thread(self._report_broken, polled)
+            await asyncio.to_thread(self._report_source, polled)
         return polled.next_poll_at if polled else None
 
     def _enabled_source(self, source_id: int) -> Source | None:
@@ -211,21 +211,35 @@ class Service:
     def _admin_channel(self, session: Session, guild_id: int) -> int | None:
         return GuildSettingsRepo(session).effective(guild_id, self.config.defaults).admin_channel_id
 
-    def _report_broken(self, source: Source) -> int:
-        """One notice per failing streak of a source that has been failing for three days."""
+    def _report_source(self, source: Source) -> int:
+        """Notices to the operator's admin channel about a source: one per failing streak of
+        a source that has been failing for three days, and one per address it moved to.
+        Returns how many were queued (each is queued once)."""
         channel = self.config.defaults.admin_channel
-        now = self.clock()
-        since = source.failing_since
-        if channel is None or since is None or not is_broken(since, now):
+        if channel is None:
             return 0
-        post = notice(
-            f"notice:broken-source:{source.id}:{since:%Y%m%dT%H%M%S}", 0, channel,
-            f"The feed {source.name!r} is broken",
-            f"It has failed since {since:%Y-%m-%d %H:%M} UTC: {source.last_error}. "
-            f"It is retried daily. {shown_url(source.url)}",
-        )  # fmt: skip
+        now = self.clock()
+        posts = []
+        since = source.failing_since
+        if since is not None and is_broken(since, now):
+            posts.append(notice(
+                f"notice:broken-source:{source.id}:{since:%Y%m%dT%H%M%S}", 0, channel,
+                f"The feed {source.name!r} is broken",
+                f"It has failed since {since:%Y-%m-%d %H:%M} UTC: {source.last_error}. "
+                f"It is retried daily. {shown_url(source.url)}",
+            ))  # fmt: skip
+        if source.moved_to:
+            address = hashlib.sha256(source.moved_to.encode()).hexdigest()[:16]
+            posts.append(notice(
+                f"notice:moved-source:{source.id}:{address}", 0, channel,
+                f"The feed {source.name!r} has moved",
+                f"{shown_url(source.url)} redirects permanently to {shown_url(source.moved_to)}: "
+                "give the source its new address in feeds.yaml.",
+            ))  # fmt: skip
+        if not posts:
+            return 0
         with self.store.session() as session:
-            return len(OutboxRepo(session).enqueue([post], now))
+            return len(OutboxRepo(session).enqueue(posts, now))
 
     async def _deliver(self) -> None:
         async with self._delivering:

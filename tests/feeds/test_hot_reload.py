@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from sqlmodel import select
+from sqlmodel import col, select
 
 import bot.service as service_module
 from bot.config import FeedsConfig, load_config
@@ -78,12 +78,34 @@ async def test_a_broken_source_is_reported_once_per_streak(
         source.url = source.url.replace("://", "://reader:s3cret@", 1)  # a private feed
     async with Fetcher.open() as fetcher:
         service = Service(store, config, ConsoleSender(io.StringIO()), fetcher, parsers, worker="t")
-        assert service._report_broken(source) == 1
-        assert service._report_broken(source) == 0
+        assert service._report_source(source) == 1
+        assert service._report_source(source) == 0
     with store.session() as session:
         [notice] = session.exec(select(Outbox)).all()
         assert notice.channel_id == 555 and "'One' is broken" in notice.payload["headline"]
         assert "reader:***@" in str(notice.payload) and "s3cret" not in str(notice.payload)
+
+
+async def test_a_moved_source_is_reported_once_per_address(
+    store: Store, tmp_path: Path, parsers: ParsingPool
+) -> None:
+    config = started(store, tmp_path / "feeds.yaml")
+    with store.session() as session:
+        [source] = session.exec(select(Source)).all()
+    async with Fetcher.open() as fetcher:
+        service = Service(store, config, ConsoleSender(io.StringIO()), fetcher, parsers, worker="t")
+        assert service._report_source(source) == 0  # healthy, where it always was
+        for moved_to in ["https://one.example/feed", "https://one.example/feed", "https://b/"]:
+            source.moved_to = moved_to
+            service._report_source(source)
+    with store.session() as session:
+        notices = session.exec(select(Outbox).order_by(col(Outbox.id))).all()
+    assert [n.payload["headline"] for n in notices] == ["The feed 'One' has moved"] * 2
+    assert notices[0].payload["excerpt"] == (
+        f"{source.url} redirects permanently to https://one.example/feed: give the source its "
+        "new address in feeds.yaml."
+    )
+    assert {n.channel_id for n in notices} == {555}
 
 
 async def test_a_reload_the_database_refused_is_tried_again(
