@@ -9,7 +9,9 @@ other core meanwhile, and the cycle takes it as the answer to its own request (a
 """
 
 import asyncio
+import time
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from bot.feeds.entry import ParsedFeed
 from bot.feeds.fetched import FeedFetcher, Fetched
@@ -19,13 +21,18 @@ from bot.store.polls import PollTarget
 Parsing = asyncio.Future[ParsedFeed]
 
 
+class EarlyPoll(NamedTuple):
+    started: float  # time.perf_counter() as its request was made: a poll's time counts from it
+    answer: asyncio.Task[tuple[Fetched, Parsing | None]]
+
+
 class EarlyPolls:
     """Fetches and parses ahead of the cycle; the cycle takes each answer once."""
 
     def __init__(self, fetcher: FeedFetcher, parsers: ParsingPool) -> None:
         self._fetcher = fetcher
         self._parsers = parsers
-        self._polls: dict[str, asyncio.Task[tuple[Fetched, Parsing | None]]] = {}
+        self._polls: dict[str, EarlyPoll] = {}
 
     def start(self, urls: Iterable[str]) -> None:
         """Polls `urls` (at most as many as the fetcher has requests in flight, which bounds
@@ -36,7 +43,8 @@ class EarlyPolls:
         if urls:
             self._parsers.start_workers()
         for url in urls:
-            self._polls[url] = asyncio.ensure_future(self._poll(url))
+            started = time.perf_counter()
+            self._polls[url] = EarlyPoll(started, asyncio.ensure_future(self._poll(url)))
 
     async def _poll(self, url: str) -> tuple[Fetched, Parsing | None]:
         fetched = await self._fetcher.fetch(url)
@@ -47,16 +55,17 @@ class EarlyPolls:
         )
         return fetched, parsing
 
-    def take(self, source: PollTarget) -> asyncio.Task[tuple[Fetched, Parsing | None]] | None:
+    def take(self, source: PollTarget) -> EarlyPoll | None:
         """The early poll of `source`'s URL, if one was started and the cycle would have sent
         the same request: trusted (no address guard), without validators, nothing parsed
-        before. Awaiting it gives the answer and its parse, or raises what fetching raised."""
+        before. Awaiting its answer gives the answer and its parse, or raises what fetching
+        raised."""
         polled = source.etag or source.last_modified or source.body_hash or source.item_digests
         return self._polls.pop(source.url, None) if source.trusted and not polled else None
 
     async def close(self) -> None:
         """Cancels the polls no source took (a cycle cut short)."""
-        polls, self._polls = list(self._polls.values()), {}
+        polls, self._polls = [poll.answer for poll in self._polls.values()], {}
         for poll in polls:
             poll.cancel()
         for answer in await asyncio.gather(*polls, return_exceptions=True):

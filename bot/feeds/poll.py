@@ -117,7 +117,11 @@ class Poller:
         try:
             async with self._bodies:
                 early = self.early.take(source) if self.early else None
-                fetched, parsing = await early if early else (await self._fetch(source), None)
+                if early:
+                    started = early.started  # the poll began with the early request
+                    fetched, parsing = await early.answer
+                else:
+                    fetched, parsing = await self._fetch(source), None
                 http_status = fetched.status
                 status, entries, body = await self._read(source, fetched, parsing)
             new = await self._write(source, self._success(source, fetched, body), entries)

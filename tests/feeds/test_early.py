@@ -1,10 +1,12 @@
 """Early polls (bot/feeds/early.py): the cycle takes an early answer as its own only where it
 would have sent the same request, and sends nothing more for it."""
 
+import asyncio
+
 from bot.feeds.early import EarlyPolls
 from bot.feeds.poll import Poller
 from bot.store.db import Store
-from tests.feeds.conftest import FeedServer, add_source, feed, fixture, status
+from tests.feeds.conftest import FeedServer, add_source, feed, fixture, slow, status
 from tests.feeds.test_poll import poll_all, source, stories
 
 
@@ -53,3 +55,21 @@ async def test_a_source_polled_before_or_guarded_sends_its_own_request(
     ]
     # Fetched early without the guard, but the cycle's own fetch is guarded: no loopback.
     assert outcomes["Guarded"].status == "error" and "address" in (outcomes["Guarded"].error or "")
+
+
+async def test_a_source_polled_early_reports_the_time_from_its_early_request(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    """elapsed_ms is the poll's time, request to store: for an answer that came in before
+    the cycle took it, it had read 0-1 ms, the take alone."""
+    url = feed_server.serve("/slow", slow(0.3))
+    add_source(store, "Slow", url)
+    early = poller.early = EarlyPolls(poller.fetcher, poller.parsers)
+    early.start([url])
+    await feed_server.requested(1)
+    await asyncio.sleep(0.5)  # answered (after 0.3 s) before the cycle starts
+    outcome = (await poll_all(poller))["Slow"]
+    await early.close()
+    assert (outcome.status, outcome.new) == ("ok", 3)
+    assert outcome.elapsed_ms >= 300
+    assert [path for path, _ in feed_server.requests] == ["/slow"]
