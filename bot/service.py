@@ -83,6 +83,7 @@ class Service:
         self.poller = Poller(
             store.polls, fetcher, parsers, backlog_age=config.defaults.backlog_age, clock=clock
         )
+        self._use_fetch_limits()
         self.delivery = Delivery(
             store, sender, worker=worker, clock=clock, admin_channel=self._admin_channel,
             shards=shards,
@@ -91,6 +92,13 @@ class Service:
         # otherwise read the same unclassified stories.
         self._classifying = asyncio.Lock()
         self._delivering = asyncio.Lock()  # held while a delivery round runs; drain waits on it
+
+    def _use_fetch_limits(self) -> None:
+        """feeds.yaml's fetch timeout and body cap, for the polls from now on."""
+        defaults = self.config.defaults
+        self.poller.fetcher.set_limits(
+            defaults.fetch_timeout.total_seconds(), int(defaults.max_feed_size)
+        )
 
     async def poll_plans(self) -> list[PollPlan]:
         """The enabled sources, for their poll jobs."""
@@ -156,6 +164,7 @@ class Service:
         self._config_digest = digest
         self.config = config
         self.poller.backlog_age = config.defaults.backlog_age
+        self._use_fetch_limits()
         log.info("feeds.yaml reloaded sources_added=%s updated=%s disabled=%s",
                  report.added, report.updated, report.disabled)  # fmt: skip
         return True

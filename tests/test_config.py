@@ -24,6 +24,8 @@ defaults:
   countdown_milestones: [1, 7, 7, 0]
   backlog_age: 2d
   admin_channel: 123456789012345678
+  fetch_timeout: 40s
+  max_feed_size: 12MiB
 sources:
   - name: TVLine
     url: https://tvline.com/feed/
@@ -57,6 +59,8 @@ def test_valid_file_becomes_typed_values() -> None:
     assert config.defaults.countdown_hour == time(18, 30)
     assert config.defaults.countdown_milestones == (7, 1, 0)
     assert config.defaults.backlog_age == timedelta(days=2)
+    assert config.defaults.fetch_timeout == timedelta(seconds=40)
+    assert config.defaults.max_feed_size == 12 * 1024 * 1024
     slow = config.sources[1]
     assert (slow.interval, slow.enabled) == (timedelta(hours=1, minutes=30), False)
     assert config.interval_of(config.sources[0]) == timedelta(minutes=20)
@@ -67,6 +71,8 @@ def test_valid_file_becomes_typed_values() -> None:
 def test_empty_file_is_an_empty_configuration() -> None:
     config = parse_config("# nothing yet\n", "feeds.yaml")
     assert config.sources == () and config.defaults.timezone == "UTC"
+    assert config.defaults.fetch_timeout == timedelta(seconds=15)
+    assert config.defaults.max_feed_size == 5 * 1024 * 1024
 
 
 def _problems(text: str) -> list[str]:
@@ -137,6 +143,26 @@ def _problems(text: str) -> list[str]:
             "defaults:\n  backlog_age: .inf\n",
             "feeds.yaml:2: defaults.backlog_age: inf is not a usable duration",
             id="infinite-duration",
+        ),
+        pytest.param(
+            "defaults:\n  fetch_timeout: 0s\n",
+            "feeds.yaml:2: defaults.fetch_timeout: must be 1s to 10m",
+            id="fetch-timeout-zero",
+        ),
+        pytest.param(
+            "defaults:\n  fetch_timeout: 1h\n",
+            "feeds.yaml:2: defaults.fetch_timeout: must be 1s to 10m",
+            id="fetch-timeout-too-long",
+        ),
+        pytest.param(
+            "defaults:\n  max_feed_size: 1GB\n",
+            "feeds.yaml:2: defaults.max_feed_size: must be 10KiB to 50MiB",
+            id="feed-size-too-large",
+        ),
+        pytest.param(
+            "defaults:\n  max_feed_size: big\n",
+            "feeds.yaml:2: defaults.max_feed_size: could not parse value and unit",
+            id="feed-size-not-a-size",
         ),
         pytest.param(
             "defaults:\n  backlog_age: 3651d\n",

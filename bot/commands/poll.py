@@ -85,6 +85,7 @@ def poll(args: argparse.Namespace, settings: "BasicSettings") -> int:
     ) -> int:
         """The cycle, after applying feeds.yaml if the plan says so; the URLs of its sources
         that have no row yet are polled meanwhile (bot/feeds/early.py)."""
+        fetcher.set_limits(plan.fetch_timeout, plan.max_feed_size)
         early = EarlyPolls(fetcher, parsers)
         try:
             if plan.apply is not None:
@@ -129,6 +130,8 @@ class _PollPlan(NamedTuple):
     """What a poll does before its cycle, from feeds.yaml and the database."""
 
     backlog_age: "timedelta"
+    fetch_timeout: float  # seconds
+    max_feed_size: int  # bytes
     apply: "tuple[FeedsConfig, list[str]] | None"  # the config to apply, its sources' new URLs
     remember: "ConfigRead | None"  # what to keep of feeds.yaml, once applied
 
@@ -144,17 +147,19 @@ def _poll_plan(
     data = _config_bytes(config_path(args, settings))
     read = state.read_before(data) if data is not None else None
     if read is not None:
-        return _PollPlan(read.backlog_age, None, None)
+        return _PollPlan(read.backlog_age, read.fetch_timeout, read.max_feed_size, None, None)
     config = read_config(args, settings, data)
     if config is None:
         return None
     digest = config.digest()
     new = _unapplied_sources(polls, config, digest, state)
-    backlog_age = config.defaults.backlog_age
+    defaults = config.defaults
+    timeout, size = defaults.fetch_timeout.total_seconds(), int(defaults.max_feed_size)
+    taken = (defaults.backlog_age, timeout, size)
     remember = None
     if data is not None:
-        remember = ConfigRead(ConfigRead.file_digest(data), digest, backlog_age)
-    return _PollPlan(backlog_age, None if new is None else (config, new), remember)
+        remember = ConfigRead(ConfigRead.file_digest(data), digest, *taken)
+    return _PollPlan(*taken, None if new is None else (config, new), remember)
 
 
 def _config_bytes(path: Path) -> bytes | None:

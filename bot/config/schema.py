@@ -14,6 +14,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    ByteSize,
     ConfigDict,
     Field,
     field_validator,
@@ -28,6 +29,8 @@ _DURATION_WHOLE = re.compile(r"^\s*(?:\d+\s*[dhms]\s*)+$", re.IGNORECASE)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 MAX_INTERVAL = timedelta(days=30)
 MAX_BACKLOG_AGE = timedelta(days=3650)  # "never backlog" in effect; dates stay in range
+MAX_FETCH_TIMEOUT = timedelta(minutes=10)  # a source that hangs holds a poll this long
+MIN_FEED_SIZE, MAX_FEED_SIZE = 10 * 1024, 50 * 1024 * 1024
 
 
 def parse_duration(value: Any) -> Any:
@@ -123,9 +126,27 @@ class Defaults(_Strict):
     countdown_milestones: tuple[Annotated[int, Field(ge=0, le=365)], ...] = (30, 14, 7, 3, 1, 0)
     backlog_age: Duration = timedelta(hours=24)
     admin_channel: Snowflake | None = None
+    # A fetch's whole exchange, redirects included, and the largest body read (a larger one
+    # is the source's error, never a partial parse). Up to 64 bodies are held at once.
+    fetch_timeout: Duration = timedelta(seconds=15)
+    max_feed_size: ByteSize = ByteSize(5 * 1024 * 1024)
 
     _timezone = field_validator("timezone")(check_timezone)
     _interval = field_validator("poll_interval")(check_interval)
+
+    @field_validator("fetch_timeout")
+    @classmethod
+    def _timeout_in_range(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= value <= MAX_FETCH_TIMEOUT:
+            raise ValueError(f"must be 1s to {MAX_FETCH_TIMEOUT.seconds // 60}m")
+        return value
+
+    @field_validator("max_feed_size")
+    @classmethod
+    def _size_in_range(cls, value: ByteSize) -> ByteSize:
+        if not MIN_FEED_SIZE <= value <= MAX_FEED_SIZE:
+            raise ValueError("must be 10KiB to 50MiB")
+        return value
 
     @field_validator("backlog_age")
     @classmethod

@@ -78,6 +78,11 @@ class Fetcher:
             await trusted.close()
             await guarded.close()
 
+    def set_limits(self, timeout: float, max_bytes: int) -> None:
+        """Each fetch reads its timeout and body cap as it starts; the connection limits
+        stay as the sessions were opened with."""
+        self.limits = self.limits._replace(timeout=timeout, max_bytes=max_bytes)
+
     async def fetch(
         self,
         url: str,
@@ -169,7 +174,7 @@ class Fetcher:
     async def _read(self, response: aiohttp.ClientResponse) -> bytes:
         """The whole (decompressed) body, or FetchError past the cap: never a partial parse."""
         cap = self.limits.max_bytes
-        too_big = FetchError(f"body larger than {cap / 1024 / 1024:g} MB", response.status)
+        too_big = FetchError(f"body larger than {_size(cap)}", response.status)
         if (response.content_length or 0) > cap:
             raise too_big
         chunks, size = [], 0
@@ -189,6 +194,14 @@ class Fetcher:
             if len(body) > cap:  # cut at cap + 1: a small bomb never fills memory
                 raise too_big
         return body
+
+
+def _size(count: int) -> str:
+    """A number of bytes as feeds.yaml's max_feed_size is written: "5 MB", "20 KB"."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if count >= scale:
+            return f"{count / scale:g} {unit}"
+    return f"{count} bytes"
 
 
 def _redirect_target(url: str, location: str) -> str:

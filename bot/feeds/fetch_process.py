@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _LENGTH = 4  # bytes of the big-endian length before each pickled message
+_SET_LIMITS = -1  # in a request's place of its number: (this, timeout, max_bytes)
 
 
 class _ChildGone(Exception):
@@ -46,10 +47,13 @@ class _ChildGone(Exception):
 class FetchProcess:
     """A forked child that fetches for this process."""
 
-    def __init__(self, pid: int, end: socket.socket, limits: FetchLimits, silence: float) -> None:
+    def __init__(
+        self, pid: int, end: socket.socket, limits: FetchLimits, silence: float | None
+    ) -> None:
         self.pid = pid
         self.limits = limits
-        self.silence = silence  # seconds a child with fetches to make may answer nothing
+        self._silence = silence
+        self._child_limits = (limits.timeout, limits.max_bytes)  # what the child fetches with
         self._heard = 0.0  # when it last answered, or was asked something while idle
         self._watching: asyncio.Task[None] | None = None
         self._end = end
@@ -83,7 +87,17 @@ class FetchProcess:
             ours.close()
             _child(theirs, limits)
         theirs.close()
-        return cls(pid, ours, limits, limits.timeout + 10 if silence is None else silence)
+        return cls(pid, ours, limits, silence)
+
+    @property
+    def silence(self) -> float:
+        """Seconds a child with fetches to make may answer nothing (see `fork`)."""
+        return self.limits.timeout + 10 if self._silence is None else self._silence
+
+    def set_limits(self, timeout: float, max_bytes: int) -> None:
+        """As Fetcher.set_limits: the child is told before the next request it is sent (and
+        the fetcher of this process, once the child has gone, before each fetch)."""
+        self.limits = self.limits._replace(timeout=timeout, max_bytes=max_bytes)
 
     async def fetch(
         self,
@@ -109,6 +123,10 @@ class FetchProcess:
             raise self._gone
         if not self._answers:  # the child had nothing to do: its silence counts from now
             self._heard = time.monotonic()
+        limits = (self.limits.timeout, self.limits.max_bytes)
+        if limits != self._child_limits:
+            writer.write(_frame((_SET_LIMITS, *limits)))
+            self._child_limits = limits
         number = next(self._numbers)
         answer = self._answers[number] = asyncio.get_running_loop().create_future()
         writer.write(_frame((number, *request)))
@@ -132,7 +150,9 @@ class FetchProcess:
             log.warning("%s: fetching in this process from now on", gone)
             self._fallback = asyncio.ensure_future(self._open_fallback())
         # Shielded: a fetch cancelled while it waits must not cancel the others' fetcher.
-        return await asyncio.shield(self._fallback)
+        fetcher = await asyncio.shield(self._fallback)
+        fetcher.set_limits(self.limits.timeout, self.limits.max_bytes)
+        return fetcher
 
     async def _open_fallback(self) -> "Fetcher":
         from bot.feeds.fetch import Fetcher
@@ -251,6 +271,9 @@ async def _serve(end: socket.socket, limits: FetchLimits) -> None:
     answering: set[asyncio.Task[None]] = set()
     async with Fetcher.open(limits) as fetcher:
         while (request := await _receive(reader)) is not None:
+            if request[0] == _SET_LIMITS:  # for the requests that follow it
+                fetcher.set_limits(*request[1:])
+                continue
             task = asyncio.create_task(_answer(fetcher, request, writer, sending))
             answering.add(task)
             task.add_done_callback(answering.discard)

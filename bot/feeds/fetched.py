@@ -11,8 +11,8 @@ from typing import Any, NamedTuple, Protocol
 
 
 class FetchLimits(NamedTuple):
-    timeout: float = 15.0
-    max_bytes: int = 5 * 1024 * 1024
+    timeout: float = 15.0  # seconds; feeds.yaml's defaults.fetch_timeout
+    max_bytes: int = 5 * 1024 * 1024  # feeds.yaml's defaults.max_feed_size
     max_redirects: int = 5
     per_host: int = 2
     total: int = 64
@@ -61,6 +61,9 @@ class FeedFetcher(Protocol):
         last_modified: str | None = None,
         guard: bool = False,
     ) -> Fetched: ...
+
+    def set_limits(self, timeout: float, max_bytes: int) -> None:
+        """The two limits feeds.yaml sets, for the fetches started from now on."""
 
 
 def describe(error: BaseException) -> str:

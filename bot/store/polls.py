@@ -64,7 +64,10 @@ class ConfigRead(NamedTuple):
 
     file: str  # file_digest() of the bytes read
     config: str  # FeedsConfig.digest() of what they gave
-    backlog_age: timedelta  # the one setting a poll takes from them
+    # The settings a poll takes from them:
+    backlog_age: timedelta
+    fetch_timeout: float  # seconds
+    max_feed_size: int  # bytes
 
     @staticmethod
     def file_digest(data: bytes) -> str:
@@ -73,13 +76,14 @@ class ConfigRead(NamedTuple):
         return hashlib.sha256(f"{__version__}\n".encode() + data).hexdigest()
 
     def as_text(self) -> str:
-        return f"{self.file} {self.config} {self.backlog_age.total_seconds()!r}"
+        return (f"{self.file} {self.config} {self.backlog_age.total_seconds()!r} "
+                f"{self.fetch_timeout!r} {self.max_feed_size}")  # fmt: skip
 
     @classmethod
     def from_text(cls, text: str) -> "ConfigRead | None":
         try:
-            file, config, seconds = text.split()
-            return cls(file, config, timedelta(seconds=float(seconds)))
+            file, config, backlog, timeout, size = text.split()
+            return cls(file, config, timedelta(seconds=float(backlog)), float(timeout), int(size))
         except ValueError:  # never written, or in another shape: the file is read again
             return None
 

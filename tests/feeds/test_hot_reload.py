@@ -45,9 +45,17 @@ async def test_reload_applies_valid_and_keeps_running_on_invalid(
         sender = ConsoleSender(io.StringIO())
         service = Service(store, config, sender, fetcher, parsers, worker="t", config_path=path)
         assert not await service.reload_config()  # unchanged: nothing to do
-        second = FIRST.replace("{admin_channel: 555}", "{admin_channel: 555, backlog_age: 2h}")
+        assert (fetcher.limits.timeout, fetcher.limits.max_bytes) == (15, 5 * 1024 * 1024)
+        second = FIRST.replace(
+            "{admin_channel: 555}",
+            "{admin_channel: 555, backlog_age: 2h, fetch_timeout: 1m, max_feed_size: 8MiB}",
+        )
         path.write_text(second + '  - {name: Two, url: "https://two.example/rss"}\n')
         assert await service.reload_config()
+        assert (fetcher.limits.timeout, fetcher.limits.max_bytes) == (60, 8 * 1024 * 1024)
+        async with Fetcher.open() as at_start:  # a bot started with this feeds.yaml
+            Service(store, service.config, sender, at_start, parsers, worker="t")
+            assert (at_start.limits.timeout, at_start.limits.max_bytes) == (60, 8 * 1024 * 1024)
         with store.session() as session:
             assert sorted(s.name for s in session.exec(select(Source)).all()) == ["One", "Two"]
         assert service.poller.backlog_age.total_seconds() == 7200

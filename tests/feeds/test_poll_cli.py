@@ -16,7 +16,7 @@ from sqlmodel import select
 from bot.store.db import Store
 from bot.store.sources import SourceRepo
 from bot.store.tables import Story
-from tests.feeds.conftest import FeedServer, feed, fixture, status
+from tests.feeds.conftest import FeedServer, feed, fixture, slow, status
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,6 +72,34 @@ async def test_one_json_line_per_source_and_exit_0_despite_failures(
     by_name = {line["source"]: line for line in lines}
     assert (by_name["Good"]["status"], by_name["Good"]["new"]) == ("not_modified", 0)
     assert feed_server.headers_sent_to("/good")[-1]["If-None-Match"] == '"e"'
+
+
+async def test_feeds_yaml_sets_the_fetch_timeout_and_the_body_cap(
+    tmp_path: Path, db_url: str, feed_server: FeedServer
+) -> None:
+    """defaults.fetch_timeout and max_feed_size reach the fetching child: on the poll that
+    applies feeds.yaml, and on the next, which keeps them from the first (polls.ConfigRead)
+    and reads the file no further."""
+    body = fixture("rss2.xml").replace(b"</rss>", b"</rss>" + b" " * 30_000)  # 31 KB
+    sources = [
+        ("Big", feed_server.serve("/big", feed(body))),
+        ("Slow", feed_server.serve("/slow", slow(2.0))),
+        ("Small", feed_server.serve("/small", feed(fixture("rss2.xml")))),
+    ]
+    (tmp_path / "feeds.yaml").write_text(
+        "defaults: {fetch_timeout: 1s, max_feed_size: 20KiB}\nsources:\n"
+        + "".join(f"  - name: {name}\n    url: {url}\n" for name, url in sources)
+    )
+    # The first poll applies feeds.yaml; the second keeps its settings from the first.
+    for small in ("ok", "unchanged"):
+        code, lines, _ = await _poll(tmp_path, db_url, "--all")
+        assert code == 0
+        assert {line["source"]: (line["status"], line["error"]) for line in lines} == {
+            "Big": ("error", "body larger than 20 KB"),
+            "Slow": ("error", "no complete answer within 1 s"),
+            "Small": (small, None),
+        }
+    assert len(feed_server.headers_sent_to("/slow")) == 2
 
 
 async def test_without_json_one_readable_line_per_source(

@@ -325,7 +325,9 @@ def test_schema_revision_and_the_applied_configuration(empty_db_url: str) -> Non
             digest = parse_config(TWO, "feeds.yaml").digest()
             assert polls.config_state().applied == digest
             assert polls.config_state().applied_already(digest)
-            read = ConfigRead(ConfigRead.file_digest(TWO.encode()), digest, timedelta(hours=5))
+            read = ConfigRead(
+                ConfigRead.file_digest(TWO.encode()), digest, timedelta(hours=5), 30.0, 99
+            )
             polls.remember_config_read(read)
             assert polls.config_state().read == read
             assert polls.config_state().read_before(TWO.encode()) == read
