@@ -197,10 +197,11 @@ class Fetcher:
 
 
 def _size(count: int) -> str:
-    """A number of bytes as feeds.yaml's max_feed_size is written: "5 MB", "20 KB"."""
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
-        if count >= scale:
-            return f"{count / scale:g} {unit}"
+    """A number of bytes in the unit feeds.yaml's max_feed_size was likely written in, and
+    exactly: "5 MiB" (the default), "20 kB", else the bytes."""
+    for unit, scale in (("MiB", 1 << 20), ("MB", 10**6), ("KiB", 1 << 10), ("kB", 10**3)):
+        if count % scale == 0:
+            return f"{count // scale} {unit}"
     return f"{count} bytes"
 
 

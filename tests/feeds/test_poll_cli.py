@@ -95,7 +95,7 @@ async def test_feeds_yaml_sets_the_fetch_timeout_and_the_body_cap(
         code, lines, _ = await _poll(tmp_path, db_url, "--all")
         assert code == 0
         assert {line["source"]: (line["status"], line["error"]) for line in lines} == {
-            "Big": ("error", "body larger than 20 KB"),
+            "Big": ("error", "body larger than 20 KiB"),
             "Slow": ("error", "no complete answer within 1 s"),
             "Small": (small, None),
         }
