@@ -2,6 +2,8 @@
 
 import io
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,14 @@ def started(store: Store, path: Path) -> FeedsConfig:
     with store.session() as session:
         apply_config(session, config, utcnow())
     return config
+
+
+@asynccontextmanager
+async def _service(
+    store: Store, config: FeedsConfig, parsers: ParsingPool
+) -> AsyncIterator[Service]:
+    async with Fetcher.open() as fetcher:
+        yield Service(store, config, ConsoleSender(io.StringIO()), fetcher, parsers, worker="t")
 
 
 async def test_reload_applies_valid_and_keeps_running_on_invalid(
@@ -84,8 +94,7 @@ async def test_a_broken_source_is_reported_once_per_streak(
         source.consecutive_failures, source.failing_since = 9, utcnow() - timedelta(days=4)
         source.last_error = "HTTP 503"
         source.url = source.url.replace("://", "://reader:s3cret@", 1)  # a private feed
-    async with Fetcher.open() as fetcher:
-        service = Service(store, config, ConsoleSender(io.StringIO()), fetcher, parsers, worker="t")
+    async with _service(store, config, parsers) as service:
         assert service._report_source(source) == 1
         assert service._report_source(source) == 0
     with store.session() as session:
@@ -100,8 +109,7 @@ async def test_a_moved_source_is_reported_once_per_address(
     config = started(store, tmp_path / "feeds.yaml")
     with store.session() as session:
         [source] = session.exec(select(Source)).all()
-    async with Fetcher.open() as fetcher:
-        service = Service(store, config, ConsoleSender(io.StringIO()), fetcher, parsers, worker="t")
+    async with _service(store, config, parsers) as service:
         assert service._report_source(source) == 0  # healthy, where it always was
         for moved_to in ["https://one.example/feed", "https://one.example/feed", "https://b/"]:
             source.moved_to = moved_to
