@@ -141,7 +141,9 @@ class ParsingPool:
         pool, first_worker = self._pool, self._first_worker
         assert pool is not None
         try:
-            await asyncio.wrap_future(first_worker)
+            # Under the same watch as the parse: a first worker stopped before it answered
+            # held every parse as well. (Cancelling the wrapper leaves the shared future.)
+            await self._answer(pool, asyncio.wrap_future(first_worker))
             answer = asyncio.get_running_loop().run_in_executor(
                 pool, _parse_by_deadline, self.deadline, *args
             )
@@ -152,9 +154,7 @@ class ParsingPool:
                 self._shut(pool)
             raise
 
-    async def _answer(
-        self, pool: "ProcessPoolExecutor", answer: "asyncio.Future[ParsedFeed]"
-    ) -> ParsedFeed:
+    async def _answer(self, pool: "ProcessPoolExecutor", answer: "asyncio.Future[_T]") -> _T:
         """`answer`, or BrokenProcessPool once the workers have been silent too long.
 
         Workers with parses to do answer one at least every `deadline` seconds: each parse

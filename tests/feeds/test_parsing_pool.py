@@ -9,11 +9,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from bot.feeds import parsing_pool
 from bot.feeds.entry import NotAFeed
 from bot.feeds.items import read_items
 from bot.feeds.parse import parse_feed
@@ -24,6 +25,7 @@ from tests.feeds.test_items import body_of
 # A bot stand-in: starts the workers, parses once, says which workers it has, then waits.
 BOT = """
 import asyncio, sys
+from bot.feeds import parsing_pool
 from bot.feeds.parsing_pool import ParserCrashed, ParsingPool
 
 async def main():
@@ -163,6 +165,30 @@ async def test_the_first_worker_starts_off_the_event_loop(monkeypatch: pytest.Mo
     try:
         assert (await pool.parse(fixture("rss2.xml"), None, "http://x/")).entries
         assert len(spawned_on) == 1 and spawned_on[0] is not threading.main_thread()
+    finally:
+        pool.close()
+
+
+async def test_a_first_worker_that_never_answers_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parses wait for the pool's first worker under the same watch as for their own answer:
+    a first worker that never answers (stopped as it started) costs its pool, and the parse
+    is made in fresh workers."""
+    started: list[ProcessPoolExecutor] = []
+    first_worker = parsing_pool._first_worker
+
+    def first_never_answers(pool: ProcessPoolExecutor) -> "Future[int]":
+        started.append(pool)
+        return Future() if len(started) == 1 else first_worker(pool)
+
+    monkeypatch.setattr(parsing_pool, "_first_worker", first_never_answers)
+    pool = ParsingPool(workers=1, inline_bytes=0, silence=1.0)
+    try:
+        async with asyncio.timeout(10):
+            feed = await pool.parse(fixture("rss2.xml"), None, "http://x/")
+        assert len(feed.entries) == 3
+        assert len(started) == 2 and pool._pool is started[1]
     finally:
         pool.close()
 
