@@ -31,6 +31,7 @@ from bot.notify.sender import Sender
 from bot.store.db import Store
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import OutboxRepo, notice
+from bot.store.polls import PollSettings
 from bot.store.releases import ReleaseRepo
 from bot.store.sources import SyncReport
 from bot.store.stories import StoryRepo
@@ -83,7 +84,7 @@ class Service:
         self.poller = Poller(
             store.polls, fetcher, parsers, backlog_age=config.defaults.backlog_age, clock=clock
         )
-        self._use_fetch_limits()
+        self._use_settings(PollSettings.of(config.defaults))
         self.delivery = Delivery(
             store, sender, worker=worker, clock=clock, admin_channel=self._admin_channel,
             shards=shards,
@@ -93,12 +94,10 @@ class Service:
         self._classifying = asyncio.Lock()
         self._delivering = asyncio.Lock()  # held while a delivery round runs; drain waits on it
 
-    def _use_fetch_limits(self) -> None:
-        """feeds.yaml's fetch timeout and body cap, for the polls from now on."""
-        defaults = self.config.defaults
-        self.poller.fetcher.set_limits(
-            defaults.fetch_timeout.total_seconds(), int(defaults.max_feed_size)
-        )
+    def _use_settings(self, settings: PollSettings) -> None:
+        """feeds.yaml's backlog age, fetch timeout and body cap, for the polls from now on."""
+        self.poller.backlog_age = settings.backlog_age
+        self.poller.fetcher.set_limits(settings.fetch_timeout, settings.max_feed_size)
 
     async def poll_plans(self) -> list[PollPlan]:
         """The enabled sources, for their poll jobs."""
@@ -163,8 +162,7 @@ class Service:
         # at the next check, rather than left unapplied until someone edits it once more.
         self._config_digest = digest
         self.config = config
-        self.poller.backlog_age = config.defaults.backlog_age
-        self._use_fetch_limits()
+        self._use_settings(PollSettings.of(config.defaults))
         log.info("feeds.yaml reloaded sources_added=%s updated=%s disabled=%s",
                  report.added, report.updated, report.disabled)  # fmt: skip
         return True

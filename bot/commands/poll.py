@@ -21,14 +21,12 @@ from bot.commands.common import (
 )
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
     from bot.basic_settings import BasicSettings
     from bot.config import FeedsConfig
     from bot.feeds.fetched import FeedFetcher
     from bot.feeds.poll import PollOutcome
     from bot.store.db import Store
-    from bot.store.polls import ConfigRead, ConfigState, PollStore
+    from bot.store.polls import ConfigRead, ConfigState, PollSettings, PollStore
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +83,7 @@ def poll(args: argparse.Namespace, settings: "BasicSettings") -> int:
     ) -> int:
         """The cycle, after applying feeds.yaml if the plan says so; the URLs of its sources
         that have no row yet are polled meanwhile (bot/feeds/early.py)."""
-        fetcher.set_limits(plan.fetch_timeout, plan.max_feed_size)
+        fetcher.set_limits(plan.settings.fetch_timeout, plan.settings.max_feed_size)
         early = EarlyPolls(fetcher, parsers)
         try:
             if plan.apply is not None:
@@ -96,7 +94,8 @@ def poll(args: argparse.Namespace, settings: "BasicSettings") -> int:
                     return code
             if plan.remember is not None:  # applied now or before: the next poll need not read it
                 polls.remember_config_read(plan.remember)
-            poller = Poller(polls, fetcher, parsers, backlog_age=plan.backlog_age, early=early)
+            backlog_age = plan.settings.backlog_age
+            poller = Poller(polls, fetcher, parsers, backlog_age=backlog_age, early=early)
             if not await poller.cycle(everything=args.all, finished=finished):
                 _say_none_due(polls)
             return EXIT_OK
@@ -129,9 +128,7 @@ def poll(args: argparse.Namespace, settings: "BasicSettings") -> int:
 class _PollPlan(NamedTuple):
     """What a poll does before its cycle, from feeds.yaml and the database."""
 
-    backlog_age: "timedelta"
-    fetch_timeout: float  # seconds
-    max_feed_size: int  # bytes
+    settings: "PollSettings"
     apply: "tuple[FeedsConfig, list[str]] | None"  # the config to apply, its sources' new URLs
     remember: "ConfigRead | None"  # what to keep of feeds.yaml, once applied
 
@@ -141,25 +138,23 @@ def _poll_plan(
 ) -> _PollPlan | None:
     """The plan, or None after printing feeds.yaml's problems. A feeds.yaml of the bytes the
     last poll read, whose configuration is the one applied, is not read again."""
-    from bot.store.polls import ConfigRead
+    from bot.store.polls import ConfigRead, PollSettings
 
     state = polls.config_state()
     data = _config_bytes(config_path(args, settings))
     read = state.read_before(data) if data is not None else None
     if read is not None:
-        return _PollPlan(read.backlog_age, read.fetch_timeout, read.max_feed_size, None, None)
+        return _PollPlan(read.settings, None, None)
     config = read_config(args, settings, data)
     if config is None:
         return None
     digest = config.digest()
     new = _unapplied_sources(polls, config, digest, state)
-    defaults = config.defaults
-    timeout, size = defaults.fetch_timeout.total_seconds(), int(defaults.max_feed_size)
-    taken = (defaults.backlog_age, timeout, size)
+    taken = PollSettings.of(config.defaults)
     remember = None
     if data is not None:
-        remember = ConfigRead(ConfigRead.file_digest(data), digest, *taken)
-    return _PollPlan(*taken, None if new is None else (config, new), remember)
+        remember = ConfigRead(ConfigRead.file_digest(data), digest, taken)
+    return _PollPlan(taken, None if new is None else (config, new), remember)
 
 
 def _config_bytes(path: Path) -> bytes | None:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from bot import __version__
+from bot.domain.markup import CONTROL_CHARACTERS
 from bot.domain.polling import URL_LIMIT
 from bot.domain.release import AlertMode
 
@@ -78,13 +79,12 @@ def parse_clock(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 ClockTime = Annotated[time, BeforeValidator(parse_clock)]
 Snowflake = Annotated[int, Field(gt=0, lt=2**63, description="a Discord id")]
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def one_line(value: str) -> str:
     """A name is shown on one line of the poll's output, a log and Discord: a line break or
     tab in it (YAML's "\n") would split or misalign them."""
-    if _CONTROL.search(value):
+    if CONTROL_CHARACTERS.search(value):
         raise ValueError("must be one line, without line breaks, tabs or control characters")
     return value
 

@@ -11,7 +11,7 @@ from bot.domain.dates import ReleaseDate
 from bot.notify.plan import date_fields
 
 TITLE_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT = 256, 4096, 1024  # Discord's embed limits
-URL_LIMIT = 2048  # the longest embed URL Discord takes (its documentation gives none)
+EMBED_URL_LIMIT = 2048  # the longest embed URL Discord takes (its documentation gives none)
 # ASCII characters a URL may never hold as they are (RFC 3986), which feeds' links still do.
 _UNSAFE = str.maketrans({c: f"%{ord(c):02X}" for c in ' "<>\\^`{|}'})
 _COLOURS = {"alert": 0x5865F2, "change": 0xFEE75C, "countdown": 0x57F287, "digest": 0xEB459E}
@@ -95,7 +95,7 @@ def web_link(url: str | None) -> str | None:
         return None
     url = url.translate(_UNSAFE)
     try:
-        return url if urlsplit(url).hostname and len(url) <= URL_LIMIT else None
+        return url if urlsplit(url).hostname and len(url) <= EMBED_URL_LIMIT else None
     except ValueError:  # "http://[broken"
         return None
 

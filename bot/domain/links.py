@@ -5,8 +5,9 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from bot.domain.markup import CONTROL_CHARACTERS
+
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_)", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def story_link(link: str) -> tuple[str, int | None]:
@@ -16,7 +17,7 @@ def story_link(link: str) -> tuple[str, int | None]:
 
     Both come from one parse: a first poll of 1,000 feeds reads 50,000 links, and parsing
     each again for its hash cost 4-5 us of the 6 us the hash took."""
-    link = _CONTROL.sub("", link).strip()
+    link = CONTROL_CHARACTERS.sub("", link).strip()
     try:
         parts = urlsplit(link)
     except ValueError:

@@ -5,7 +5,11 @@ import re
 
 _INVISIBLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
-# Control characters (NUL above all, which PostgreSQL refuses in text) carry no meaning here.
+# Every ASCII control character: none belongs in a link or a name, line breaks and tabs
+# included (links.py strips them from links, the feeds.yaml schema refuses them in names).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# Those of them that are no whitespace (NUL above all, which PostgreSQL refuses in text):
+# they carry no meaning in a summary, whose whitespace is collapsed instead.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

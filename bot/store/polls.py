@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 from bot import __version__
 from bot.domain import polling
 from bot.feeds.entry import Entry
+
+if TYPE_CHECKING:
+    from bot.config.schema import Defaults
 
 # The Alembic revision tables.py describes: bump it with every new revision (a test checks
 # it), so start-up can tell "already migrated" without loading Alembic or SQLAlchemy.
@@ -56,6 +59,20 @@ class PollTarget(NamedTuple):
         return timedelta(seconds=self.interval_seconds)
 
 
+class PollSettings(NamedTuple):
+    """What polling takes from feeds.yaml: `run` from each configuration it applies,
+    `poll --once` from the file it reads or from what it kept of it (ConfigRead)."""
+
+    backlog_age: timedelta
+    fetch_timeout: float  # seconds
+    max_feed_size: int  # bytes
+
+    @classmethod
+    def of(cls, defaults: "Defaults") -> "PollSettings":
+        timeout, size = defaults.fetch_timeout.total_seconds(), int(defaults.max_feed_size)
+        return cls(defaults.backlog_age, timeout, size)
+
+
 class ConfigRead(NamedTuple):
     """What a poll keeps of the feeds.yaml it read, so that the next poll of the same bytes
     reads them no further: importing the schema and PyYAML costs 0.018 s, and reading and
@@ -64,10 +81,7 @@ class ConfigRead(NamedTuple):
 
     file: str  # file_digest() of the bytes read
     config: str  # FeedsConfig.digest() of what they gave
-    # The settings a poll takes from them:
-    backlog_age: timedelta
-    fetch_timeout: float  # seconds
-    max_feed_size: int  # bytes
+    settings: PollSettings  # what a poll takes from them
 
     @staticmethod
     def file_digest(data: bytes) -> str:
@@ -76,16 +90,19 @@ class ConfigRead(NamedTuple):
         return hashlib.sha256(f"{__version__}\n".encode() + data).hexdigest()
 
     def as_text(self) -> str:
-        return (f"{self.file} {self.config} {self.backlog_age.total_seconds()!r} "
-                f"{self.fetch_timeout!r} {self.max_feed_size}")  # fmt: skip
+        backlog_age, timeout, size = self.settings
+        return f"{self.file} {self.config} {backlog_age.total_seconds()!r} {timeout!r} {size}"
 
     @classmethod
     def from_text(cls, text: str) -> "ConfigRead | None":
         try:
-            file, config, backlog, timeout, size = text.split()
-            return cls(file, config, timedelta(seconds=float(backlog)), float(timeout), int(size))
+            file, config, backlog_age, timeout, size = text.split()
+            settings = PollSettings(
+                timedelta(seconds=float(backlog_age)), float(timeout), int(size)
+            )
         except ValueError:  # never written, or in another shape: the file is read again
             return None
+        return cls(file, config, settings)
 
 
 class ConfigState(NamedTuple):

@@ -15,7 +15,14 @@ from bot.config import parse_config
 from bot.feeds.entry import Entry
 from bot.store.db import Store, make_engine
 from bot.store.follows import FollowRepo, NewFollow
-from bot.store.polls import CONFIG_READ, SCHEMA_REVISION, ConfigRead, PollStore, PollTarget
+from bot.store.polls import (
+    CONFIG_READ,
+    SCHEMA_REVISION,
+    ConfigRead,
+    PollSettings,
+    PollStore,
+    PollTarget,
+)
 from bot.store.shows import ShowRepo
 from bot.store.sources import SourceRepo
 from bot.store.state import StateRepo
@@ -326,7 +333,9 @@ def test_schema_revision_and_the_applied_configuration(empty_db_url: str) -> Non
             assert polls.config_state().applied == digest
             assert polls.config_state().applied_already(digest)
             read = ConfigRead(
-                ConfigRead.file_digest(TWO.encode()), digest, timedelta(hours=5), 30.0, 99
+                ConfigRead.file_digest(TWO.encode()),
+                digest,
+                PollSettings(timedelta(hours=5), 30.0, 99),
             )
             polls.remember_config_read(read)
             assert polls.config_state().read == read
