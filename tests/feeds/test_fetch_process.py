@@ -14,14 +14,13 @@ from collections.abc import Awaitable
 from typing import Any
 
 from bot.feeds.fetch_process import FetchProcess, _answer
-from bot.feeds.fetched import Fetched, FetchError
+from bot.feeds.fetched import Fetched, FetchError, FetchLimits
 from tests.feeds.conftest import FeedServer, feed, fixture, slow, status
 from tests.feeds.test_parsing_pool import alive
 
 PARENT = """
 import asyncio, json, sys
-from bot.feeds.fetch_process import FetchProcess, _answer
-from bot.feeds.fetched import Fetched, FetchError
+from bot.feeds.fetch_process import FetchProcess
 from bot.feeds.fetched import FetchError
 
 fetching = FetchProcess.fork()
@@ -165,7 +164,7 @@ async def _signal_the_child(
 LINGER = """
 import sys, time
 from bot.feeds.fetch_process import FetchProcess, _answer
-from bot.feeds.fetched import Fetched, FetchError
+from bot.feeds.fetched import Fetched, FetchError, FetchLimits
 
 print(FetchProcess.fork().pid, flush=True)
 time.sleep(600)
@@ -219,3 +218,20 @@ async def test_an_answer_for_a_parent_gone_is_dropped_quietly() -> None:
 
     request = (7, "http://127.0.0.1:9/", None, None, False)
     await _answer(Unreachable(), request, ParentGone(), asyncio.Lock())  # type: ignore[arg-type]
+
+
+def test_the_child_may_stay_silent_as_long_as_the_configured_timeout_and_more() -> None:
+    """feeds.yaml's fetch_timeout reaches the child after it was forked: a child given
+    60 s a fetch must not be taken for stuck after the default 15 s and 10 more."""
+    import socket
+
+    ours, theirs = socket.socketpair()
+    try:
+        fetching = FetchProcess(os.getpid(), ours, FetchLimits(), silence=None)
+        assert fetching.silence == 25
+        fetching.set_limits(60, 8 << 20)
+        assert (fetching.silence, fetching.limits.max_bytes) == (70, 8 << 20)
+        assert FetchProcess(os.getpid(), ours, FetchLimits(), silence=2.0).silence == 2.0
+    finally:
+        ours.close()
+        theirs.close()
