@@ -80,7 +80,11 @@ async def test_two_processes_share_the_work(
         pytest.skip("several processes share a PostgreSQL database, not a SQLite file")
     now = datetime.now(UTC)
     title = f"Severance Season 2 Premieres {(now + timedelta(days=20)):%B %-d, %Y} on Apple TV+"
-    url = feed_server.serve("/rss", feed(rss(("a", title, now))))
+    # max-age: the feed's next poll an hour away. Its next slot alone (a point of the 15 min
+    # interval that its URL, so the server's port, picks) came within the test now and then.
+    url = feed_server.serve(
+        "/rss", feed(rss(("a", title, now)), **{"Cache-Control": "max-age=3600"})
+    )
     (tmp_path / "feeds.yaml").write_text(CONFIG.format(url=url))
 
     first, second = await start(tmp_path, db_url, 0), await start(tmp_path, db_url, 1)
