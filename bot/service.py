@@ -18,7 +18,7 @@ from bot.config import ConfigError, load_config
 from bot.config.schema import FeedsConfig
 from bot.domain.guild import TimedSlot
 from bot.domain.links import shown_url
-from bot.domain.polling import believed_next_poll, is_broken
+from bot.domain.polling import GONE, believed_next_poll, is_broken
 from bot.domain.shards import ShardSet
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parsing_pool import ParsingPool
@@ -220,7 +220,8 @@ class Service:
 
     def _report_source(self, source: Source) -> int:
         """Notices to the operator's admin channel about a source: one per failing streak of
-        a source that has been failing for three days, and one per address it moved to.
+        a broken source (three days of failures, or a site that answered 410 Gone), and one
+        per address it moved to.
         Returns how many were queued (each is queued once)."""
         channel = self.config.defaults.admin_channel
         if channel is None:
@@ -228,11 +229,16 @@ class Service:
         now = self.clock()
         posts = []
         since = source.failing_since
-        if since is not None and is_broken(since, now):
+        if since is not None and is_broken(since, source.last_status, now):
+            why = (
+                "The site answers that it is gone for good"
+                if source.last_status == GONE
+                else "It has failed"
+            )
             posts.append(notice(
                 f"notice:broken-source:{source.id}:{since:%Y%m%dT%H%M%S}", 0, channel,
                 f"The feed {source.name!r} is broken",
-                f"It has failed since {since:%Y-%m-%d %H:%M} UTC: {source.last_error}. "
+                f"{why} since {since:%Y-%m-%d %H:%M} UTC: {source.last_error}. "
                 f"It is retried daily. {shown_url(source.url)}",
             ))  # fmt: skip
         if source.moved_to:

@@ -66,7 +66,7 @@ def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
     for source in session.exec(select(Source).order_by(col(Source.name))).all():
         if not source.enabled:
             status.disabled.append(source.name)
-        elif is_broken(source.failing_since, now):
+        elif is_broken(source.failing_since, source.last_status, now):
             status.broken.append(
                 f"{source.name} since {source.failing_since:%Y-%m-%d}: {source.last_error}"
             )

@@ -69,10 +69,17 @@ def test_max_age_is_honoured_up_to_four_intervals(
     assert nxt == (max(slot, NOW + earliest) if earliest else slot)
 
 
-def test_broken_after_three_days() -> None:
-    assert not is_broken(None, NOW)
-    assert not is_broken(NOW - timedelta(days=2, hours=23), NOW)
-    assert is_broken(NOW - timedelta(days=3), NOW)
+def test_broken_after_three_days_or_at_once_when_gone() -> None:
+    assert not is_broken(None, None, NOW)
+    assert not is_broken(NOW - timedelta(days=2, hours=23), 503, NOW)
+    assert is_broken(NOW - timedelta(days=3), 503, NOW)
+    assert is_broken(NOW, 410, NOW)
+    assert not is_broken(None, 410, NOW)  # a 410 answered before the feed came back
+
+
+@pytest.mark.parametrize("failures", [1, 2, 9])
+def test_a_gone_feed_is_retried_daily_from_the_first_answer(failures: int) -> None:
+    assert after_failure(NOW, QUARTER, failures, gone=True) == NOW + timedelta(hours=24)
 
 
 @given(
@@ -80,18 +87,20 @@ def test_broken_after_three_days() -> None:
     max_age=st.none() | st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
     failures=st.integers(min_value=1, max_value=40),
     retry_after=st.none() | st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+    gone=st.booleans(),
 )
 def test_no_schedule_sets_a_next_poll_that_would_be_taken_for_a_wrong_clock(
     interval: timedelta,
     max_age: timedelta | None,
     failures: int,
     retry_after: timedelta | None,
+    gone: bool,
 ) -> None:
     """A next poll further ahead than any schedule sets counts as due (a clock since set
     back wrote it); so every time a schedule does set is waited for."""
     for scheduled in (
         after_success(NOW, interval, "https://a.example/", max_age),
-        after_failure(NOW, interval, failures, retry_after),
+        after_failure(NOW, interval, failures, retry_after, gone=gone),
         NOW + CLAIM_LEASE,
     ):
         assert not is_due(scheduled, NOW, interval)

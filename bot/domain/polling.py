@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 MAX_BACKOFF = timedelta(hours=24)
 BROKEN_AFTER = timedelta(days=3)
+GONE = 410  # the site's word that the feed was removed for good
 # The longest ETag and Last-Modified kept between polls (the source table's column sizes).
 ETAG_LIMIT, LAST_MODIFIED_LIMIT = 500, 100
 # How long a cycle holds the sources it polls (PollStore.claim) against a cycle started
@@ -41,11 +42,17 @@ def after_success(
 
 
 def after_failure(
-    now: datetime, interval: timedelta, failures: int, retry_after: timedelta | None = None
+    now: datetime,
+    interval: timedelta,
+    failures: int,
+    retry_after: timedelta | None = None,
+    *,
+    gone: bool = False,
 ) -> datetime:
     """The next poll after `failures` failures in a row: interval x 2^failures, at most a
-    day, and never before the site's Retry-After."""
-    delay = min(interval * 2 ** min(failures, 16), MAX_BACKOFF)
+    day, and never before the site's Retry-After. A feed the site says is gone (410) is
+    broken at once, and so retried daily from the first answer."""
+    delay = MAX_BACKOFF if gone else min(interval * 2 ** min(failures, 16), MAX_BACKOFF)
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_BACKOFF))
     return now + delay
@@ -75,9 +82,13 @@ def longest_wait(interval: timedelta) -> timedelta:
     return max(interval * 4, MAX_BACKOFF, CLAIM_LEASE)
 
 
-def is_broken(failing_since: datetime | None, now: datetime) -> bool:
-    """A source that has failed for three days is broken (it is still retried daily)."""
-    return failing_since is not None and now - failing_since >= BROKEN_AFTER
+def is_broken(failing_since: datetime | None, last_status: int | None, now: datetime) -> bool:
+    """A failing source is broken (it is still retried daily) once it has failed for three
+    days, or at once when the site answers that the feed is gone: waiting three days to
+    tell anyone would only delay the fix."""
+    if failing_since is None:
+        return False
+    return last_status == GONE or now - failing_since >= BROKEN_AFTER
 
 
 def usable_validator(value: str | None, limit: int) -> str | None:

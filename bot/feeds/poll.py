@@ -196,13 +196,17 @@ class Poller:
         now = self.clock()
         failures = source.consecutive_failures + 1
         retry_after = getattr(failure, "retry_after", None)
+        http_status = getattr(failure, "http_status", None)
+        gone = http_status == polling.GONE
         return {
             "last_polled_at": now,
-            "last_status": getattr(failure, "http_status", None),
+            "last_status": http_status,
             "last_error": describe(failure),
             "consecutive_failures": failures,
             "failing_since": source.failing_since or now,
-            "next_poll_at": polling.after_failure(now, source.interval, failures, retry_after),
+            "next_poll_at": polling.after_failure(
+                now, source.interval, failures, retry_after, gone=gone
+            ),
         }
 
     async def _write(

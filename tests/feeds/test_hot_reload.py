@@ -4,6 +4,7 @@ import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,16 +84,27 @@ async def test_reload_applies_valid_and_keeps_running_on_invalid(
             assert len(session.exec(select(Outbox)).all()) == 1
 
 
+@pytest.mark.parametrize(
+    ("failing_for", "last_status", "says"),
+    [
+        (timedelta(days=4), 503, "It has failed since"),
+        (timedelta(0), 410, "The site answers that it is gone for good since"),
+    ],
+    ids=["three-days", "gone"],
+)
 async def test_a_broken_source_is_reported_once_per_streak(
-    store: Store, tmp_path: Path, parsers: ParsingPool
+    store: Store,
+    tmp_path: Path,
+    parsers: ParsingPool,
+    failing_for: timedelta,
+    last_status: int,
+    says: str,
 ) -> None:
-    from datetime import timedelta
-
     config = started(store, tmp_path / "feeds.yaml")
     with store.session() as session:
         [source] = session.exec(select(Source)).all()
-        source.consecutive_failures, source.failing_since = 9, utcnow() - timedelta(days=4)
-        source.last_error = "HTTP 503"
+        source.consecutive_failures, source.failing_since = 9, utcnow() - failing_for
+        source.last_status, source.last_error = last_status, f"HTTP {last_status}"
         source.url = source.url.replace("://", "://reader:s3cret@", 1)  # a private feed
     async with _service(store, config, parsers) as service:
         assert service._report_source(source) == 1
@@ -100,7 +112,21 @@ async def test_a_broken_source_is_reported_once_per_streak(
     with store.session() as session:
         [notice] = session.exec(select(Outbox)).all()
         assert notice.channel_id == 555 and "'One' is broken" in notice.payload["headline"]
+        assert notice.payload["excerpt"].startswith(says)
+        assert f": HTTP {last_status}. It is retried daily." in notice.payload["excerpt"]
         assert "reader:***@" in str(notice.payload) and "s3cret" not in str(notice.payload)
+
+
+async def test_a_source_failing_for_less_than_three_days_is_not_reported(
+    store: Store, tmp_path: Path, parsers: ParsingPool
+) -> None:
+    config = started(store, tmp_path / "feeds.yaml")
+    with store.session() as session:
+        [source] = session.exec(select(Source)).all()
+        source.consecutive_failures, source.failing_since = 5, utcnow() - timedelta(days=2)
+        source.last_status, source.last_error = 404, "HTTP 404 Not Found"
+    async with _service(store, config, parsers) as service:
+        assert service._report_source(source) == 0
 
 
 async def test_a_moved_source_is_reported_once_per_address(

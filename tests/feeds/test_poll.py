@@ -538,11 +538,27 @@ async def test_failures_back_off_then_break_then_recover(
     assert state.consecutive_failures == 10
     assert state.next_poll_at is not None and state.last_polled_at is not None
     assert state.next_poll_at - state.last_polled_at == timedelta(hours=24)  # capped
-    assert is_broken(state.failing_since, clock.now)
+    assert is_broken(state.failing_since, state.last_status, clock.now)
     feed_server.serve("/f", feed(fixture("atom.xml")))
     await poll_all(poller)
     state = source(store, source_id)
     assert (state.consecutive_failures, state.failing_since, state.last_error) == (0, None, None)
+
+
+async def test_a_feed_the_site_says_is_gone_is_broken_at_once(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
+) -> None:
+    source_id = add_source(store, "Gone", feed_server.serve("/f", status(410)))
+    outcome = (await poll_all(poller))["Gone"]
+    assert (outcome.status, outcome.http_status, outcome.error) == ("error", 410, "HTTP 410 Gone")
+    state = source(store, source_id)
+    assert is_broken(state.failing_since, state.last_status, clock.now)
+    assert state.next_poll_at == clock.now + timedelta(hours=24)  # retried daily, not 30 min
+    clock.advance(timedelta(hours=24))
+    feed_server.serve("/f", feed(fixture("atom.xml")))  # the site thought better of it
+    assert (await poll_all(poller))["Gone"].status == "ok"
+    state = source(store, source_id)
+    assert not is_broken(state.failing_since, state.last_status, clock.now)
 
 
 async def test_only_due_sources_are_polled(

@@ -38,7 +38,11 @@ def test_status(store: Store) -> None:
         dead = Source(name="Dead", url="https://dead/", interval_seconds=900, last_error="timeout")
         dead.consecutive_failures, dead.failing_since = 12, NOW - timedelta(days=4)
         dead.next_poll_at = NOW + timedelta(hours=20)  # retried daily
-        session.add_all([ok, shaky, dead])
+        gone = Source(name="Gone", url="https://gone/", interval_seconds=900)
+        gone.last_status, gone.last_error = 410, "HTTP 410 Gone"
+        gone.consecutive_failures, gone.failing_since = 1, NOW - timedelta(hours=1)
+        gone.next_poll_at = NOW + timedelta(hours=23)  # broken at its first answer
+        session.add_all([ok, shaky, dead, gone])
         outbox = OutboxRepo(session)
         outbox.enqueue(
             [NewPost("a", 1, 10, "alert", {}), NewPost("b", 1, 10, "alert", {})],
@@ -48,15 +52,16 @@ def test_status(store: Store) -> None:
         outbox.failed(failed, "403")
     with store.session() as session:
         status = read_status(session, NOW, CONFIG.defaults)
-    assert (status.healthy, len(status.failing), len(status.broken)) == (["Fine"], 1, 1)
+    assert (status.healthy, len(status.failing), len(status.broken)) == (["Fine"], 1, 2)
     assert status.broken[0].startswith("Dead since")
+    assert status.broken[1] == "Gone since 2026-11-24: HTTP 410 Gone"
     assert (status.pending, status.failed_posts) == (2, 1)
     assert status.oldest_pending == NOW - timedelta(minutes=30)
     assert status.last_poll == NOW
     # London's 09:00 has passed (12:00 UTC); Los Angeles' 06:00 is 14:00 UTC today
     assert status.next_countdown == datetime(2026, 11, 24, 14, tzinfo=UTC)
-    assert status.lines()[0] == "sources: 1 healthy, 1 failing, 1 broken, 0 disabled"
-    assert status.lines()[3] == "  moved permanently: Fine to https://***@fine.example/feed"
+    assert status.lines()[0] == "sources: 1 healthy, 1 failing, 2 broken, 0 disabled"
+    assert "  moved permanently: Fine to https://***@fine.example/feed" in status.lines()
     assert "next poll: 2026-11-24 12:07 UTC (Shaky)" in status.lines()
 
 

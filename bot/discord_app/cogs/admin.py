@@ -205,7 +205,7 @@ class Admin(commands.Cog):
                     error = discord.utils.escape_markdown(source.last_error or "")
                     if not source.enabled:
                         state = f"off ({source.disabled_reason})"
-                    elif is_broken(source.failing_since, now):
+                    elif is_broken(source.failing_since, source.last_status, now):
                         state = f"BROKEN: {error}"
                     elif error:
                         state = f"failing ({source.consecutive_failures}x): {error}"
