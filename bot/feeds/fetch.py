@@ -20,6 +20,10 @@ from bot.feeds.fetched import Fetched, FetchError, FetchLimits, describe
 from bot.feeds.guard import GuardedResolver, refused_reason
 
 USER_AGENT = f"premiere-bot/{__version__} (+{PROJECT_URL})"
+# Every coding aiohttp decodes with the packages installed beside it (pyproject.toml): a
+# site that sends one unasked is read too. aiohttp bounds what each chunk may unpack to,
+# so a small bomb in any of them meets the body cap before it fills memory.
+ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -54,7 +58,7 @@ class Fetcher:
     @asynccontextmanager
     async def open(cls, limits: FetchLimits | None = None) -> AsyncIterator["Fetcher"]:
         limits = limits or FetchLimits()
-        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
         timeout = aiohttp.ClientTimeout(total=None)  # fetch() bounds the whole exchange
 
         def session(connector: aiohttp.TCPConnector) -> aiohttp.ClientSession:
@@ -125,9 +129,9 @@ class Fetcher:
             async with session.get(
                 url, headers=headers, allow_redirects=False, ssl=tls
             ) as response:
-                if response.status in REDIRECTS and "Location" in response.headers:
+                if response.status in REDIRECTS:
                     permanent = permanent and response.status in PERMANENT_REDIRECTS
-                    url = _redirect_target(url, response.headers["Location"])
+                    url = _redirect_target(url, response)
                     continue
                 fetched = await self._answer(url, response, conditional=bool(headers))
                 return fetched._replace(moved=permanent and url != asked)
@@ -205,7 +209,11 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-def _redirect_target(url: str, location: str) -> str:
+def _redirect_target(url: str, response: aiohttp.ClientResponse) -> str:
+    location = response.headers.get("Location", "").strip()
+    if not location:  # urljoin would make it the same URL: a loop, not the site's mistake
+        status = f"HTTP {response.status} {response.reason or ''}".strip()
+        raise FetchError(f"{status} without a Location to follow", response.status)
     try:
         return urljoin(url, location)
     except ValueError as error:  # urllib's own parse fails: "Invalid IPv6 URL"

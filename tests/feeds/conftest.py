@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import brotli
 import pytest
 from aiohttp import web
+from backports import zstd
 
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.parsing_pool import ParsingPool
@@ -85,6 +87,12 @@ def gzipped(body: bytes, encoding: str = "gzip", times: int = 1) -> Handler:
         return web.Response(body=body, headers=headers)
 
     return handler
+
+
+def encoded(body: bytes, coding: str) -> Handler:
+    """Serves `body` packed with brotli ("br") or zstd, labelled so."""
+    packed = brotli.compress(body) if coding == "br" else zstd.compress(body)
+    return feed(packed, **{"Content-Encoding": coding})
 
 
 @dataclass

@@ -20,6 +20,7 @@ from tests.feeds.conftest import (
     FeedServer,
     RawServer,
     add_source,
+    encoded,
     feed,
     fixture,
     gzipped,
@@ -253,7 +254,19 @@ async def test_gzip_and_redirects_are_followed(
     add_source(store, "S", feed_server.serve("/old", redirect(feed_server.url("/moved"))))
     outcome = (await poll_all(poller))["S"]
     assert (outcome.status, outcome.new) == ("ok", 3)
-    assert feed_server.headers_sent_to("/real")[0]["Accept-Encoding"] == "gzip, deflate"
+    assert feed_server.headers_sent_to("/real")[0]["Accept-Encoding"] == "gzip, deflate, br, zstd"
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd"])
+async def test_brotli_and_zstd_bodies_are_read_within_the_cap(
+    store: Store, poller: Poller, feed_server: FeedServer, coding: str
+) -> None:
+    add_source(store, "S", feed_server.serve("/f", encoded(fixture("rss2.xml"), coding)))
+    # 6 MiB of one byte packs into a few hundred bytes: a bomb, stopped at the cap
+    add_source(store, "Bomb", feed_server.serve("/bomb", encoded(bytes(6 << 20), coding)))
+    outcomes = await poll_all(poller)
+    assert (outcomes["S"].status, outcomes["S"].new) == ("ok", 3)
+    assert (outcomes["Bomb"].status, outcomes["Bomb"].error) == ("error", "body larger than 5 MiB")
 
 
 async def test_a_feed_that_moved_permanently_says_where_once(
@@ -423,6 +436,8 @@ async def test_a_body_still_gzipped_is_unpacked(
         (slow(5), None, "no complete answer within 2 s"),
         (huge(20), 200, "body larger than 5 MiB"),
         (redirect("/loop"), None, "more than 5 redirects"),
+        (redirect(" "), 302, "HTTP 302 Found without a Location to follow"),
+        (status(301), 301, "HTTP 301 Moved Permanently without a Location to follow"),
         (redirect("ftp://127.0.0.1/feed"), None, "only http(s) URLs are fetched"),
         (redirect("http://127.0.0.1:99999/feed"), None, "invalid URL http://127.0.0.1:99999"),
         (redirect("http://[::1/feed"), None, "invalid redirect to 'http://[::1/feed'"),
@@ -439,6 +454,8 @@ async def test_a_body_still_gzipped_is_unpacked(
         "hangs",
         "20MB",
         "redirect-loop",
+        "empty-location",
+        "no-location",
         "ftp-redirect",
         "redirect-to-no-port",
         "redirect-to-broken-ipv6",
