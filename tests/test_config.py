@@ -32,6 +32,7 @@ sources:
   - name: Slow site
     url: http://slow.example/rss
     interval: 1h30m
+    fetch_timeout: 1m
     enabled: false
 shows:
   - title: "Star Trek: Picard"
@@ -63,6 +64,7 @@ def test_valid_file_becomes_typed_values() -> None:
     assert config.defaults.max_feed_size == 12 * 1024 * 1024
     slow = config.sources[1]
     assert (slow.interval, slow.enabled) == (timedelta(hours=1, minutes=30), False)
+    assert (slow.fetch_timeout, config.sources[0].fetch_timeout) == (timedelta(minutes=1), None)
     assert config.interval_of(config.sources[0]) == timedelta(minutes=20)
     assert config.shows[0].aliases == ("Picard",)
     assert config.subscriptions[0].mode == "dates"
@@ -153,6 +155,11 @@ def _problems(text: str) -> list[str]:
             "defaults:\n  fetch_timeout: 1h\n",
             "feeds.yaml:2: defaults.fetch_timeout: must be 1s to 10m",
             id="fetch-timeout-too-long",
+        ),
+        pytest.param(
+            "sources:\n  - name: A\n    url: https://a.example/\n    fetch_timeout: 11m\n",
+            "feeds.yaml:4: sources[0].fetch_timeout: must be 1s to 10m",
+            id="source-fetch-timeout-too-long",
         ),
         pytest.param(
             "defaults:\n  max_feed_size: 1GB\n",

@@ -170,11 +170,15 @@ def _unapplied_sources(
 ) -> list[str] | None:
     """None when the schema is current and `config` (whose digest is `digest`) applied
     already; else the URLs of its enabled sources that have no row yet (every one, before
-    the schema exists)."""
+    the schema exists) and no fetch timeout of their own (EarlyPolls.take)."""
     if state.applied_already(digest):
         return None
     known = polls.source_urls() if state.revision is not None else set()
-    return [source.url for source in config.sources if source.enabled and source.url not in known]
+    return [
+        source.url
+        for source in config.sources
+        if source.enabled and source.fetch_timeout is None and source.url not in known
+    ]
 
 
 def _apply(config: "FeedsConfig", store: "Store") -> int:

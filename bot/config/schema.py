@@ -115,6 +115,12 @@ def check_http_url(value: str) -> str:
     return value.strip()
 
 
+def check_fetch_timeout(value: timedelta) -> timedelta:
+    if not timedelta(seconds=1) <= value <= MAX_FETCH_TIMEOUT:
+        raise ValueError(f"must be 1s to {MAX_FETCH_TIMEOUT.seconds // 60}m")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -133,13 +139,7 @@ class Defaults(_Strict):
 
     _timezone = field_validator("timezone")(check_timezone)
     _interval = field_validator("poll_interval")(check_interval)
-
-    @field_validator("fetch_timeout")
-    @classmethod
-    def _timeout_in_range(cls, value: timedelta) -> timedelta:
-        if not timedelta(seconds=1) <= value <= MAX_FETCH_TIMEOUT:
-            raise ValueError(f"must be 1s to {MAX_FETCH_TIMEOUT.seconds // 60}m")
-        return value
+    _fetch_timeout = field_validator("fetch_timeout")(check_fetch_timeout)
 
     @field_validator("max_feed_size")
     @classmethod
@@ -167,6 +167,8 @@ class SourceConfig(_Strict):
     name: Name
     url: str
     interval: Duration | None = None
+    # This source's own, for a site slower than the rest (defaults.fetch_timeout if None).
+    fetch_timeout: Duration | None = None
     enabled: bool = True
 
     _url = field_validator("url")(check_http_url)
@@ -175,6 +177,11 @@ class SourceConfig(_Strict):
     @classmethod
     def _polite_interval(cls, value: timedelta | None) -> timedelta | None:
         return None if value is None else check_interval(value)
+
+    @field_validator("fetch_timeout")
+    @classmethod
+    def _timeout_in_range(cls, value: timedelta | None) -> timedelta | None:
+        return None if value is None else check_fetch_timeout(value)
 
 
 class ShowConfig(_Strict):

@@ -57,11 +57,12 @@ class EarlyPolls:
 
     def take(self, source: PollTarget) -> EarlyPoll | None:
         """The early poll of `source`'s URL, if one was started and the cycle would have sent
-        the same request: trusted (no address guard), without validators, nothing parsed
-        before. Awaiting its answer gives the answer and its parse, or raises what fetching
-        raised."""
+        the same request: trusted (no address guard), with the fetcher's timeout, without
+        validators, nothing parsed before. Awaiting its answer gives the answer and its
+        parse, or raises what fetching raised."""
         polled = source.etag or source.last_modified or source.body_hash or source.item_digests
-        return self._polls.pop(source.url, None) if source.trusted and not polled else None
+        same = source.trusted and source.fetch_timeout_seconds is None and not polled
+        return self._polls.pop(source.url, None) if same else None
 
     async def close(self) -> None:
         """Cancels the polls no source took (a cycle cut short)."""

@@ -94,15 +94,18 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         guard: bool = False,
+        fetch_timeout: float | None = None,
     ) -> Fetched:
-        """GETs `url` (conditionally when validators are given). Raises FetchError."""
+        """GETs `url` (conditionally when validators are given) within `fetch_timeout`
+        seconds (`limits.timeout` if None). Raises FetchError."""
         host = (urlsplit(url).hostname or "").lower()
+        seconds = self.limits.timeout if fetch_timeout is None else fetch_timeout
         async with self._per_host[host], self._in_flight:
             try:
-                async with asyncio.timeout(self.limits.timeout):
+                async with asyncio.timeout(seconds):
                     return await self._follow(url, etag, last_modified, guard)
             except TimeoutError:
-                raise FetchError(f"no complete answer within {self.limits.timeout:g} s") from None
+                raise FetchError(f"no complete answer within {seconds:g} s") from None
             except aiohttp.ClientPayloadError as error:
                 raise FetchError(f"broken response body: {_parser_says(error)}") from None
             except aiohttp.ClientResponseError as error:  # nothing here raises for a status

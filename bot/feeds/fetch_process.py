@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _LENGTH = 4  # bytes of the big-endian length before each pickled message
 _SET_LIMITS = -1  # in a request's place of its number: (this, timeout, max_bytes)
+# A fetch's arguments, as sent after its number: url, etag, last_modified, guard, timeout.
+_Request = tuple[str, str | None, str | None, bool, float | None]
 
 
 class _ChildGone(Exception):
@@ -60,6 +62,7 @@ class FetchProcess:
         self._writer: asyncio.StreamWriter | None = None
         self._connecting: asyncio.Future[asyncio.StreamWriter] | None = None
         self._answers: dict[int, asyncio.Future[Any]] = {}
+        self._timeouts: dict[int, float] = {}  # the own timeouts of the fetches waiting
         self._numbers = itertools.count()
         self._listening: asyncio.Task[None] | None = None
         self._gone: _ChildGone | None = None  # set once the child can answer no more
@@ -76,8 +79,9 @@ class FetchProcess:
         than one thread here (a fork copies no other thread, but any lock one holds).
 
         `silence`: how long the child may answer nothing while fetches wait on it before it
-        is taken for stuck. By default the fetch timeout and 10 s more: each fetch it makes
-        ends within the timeout, answered or failed, and 10 s covers its start."""
+        is taken for stuck. By default the longest timeout of the fetches waiting on it and
+        10 s more: each fetch it makes ends within its timeout, answered or failed, and 10 s
+        covers its start."""
         if not hasattr(os, "fork") or threading.active_count() > 1:
             return None
         limits = limits or FetchLimits()
@@ -91,8 +95,11 @@ class FetchProcess:
 
     @property
     def silence(self) -> float:
-        """Seconds a child with fetches to make may answer nothing (see `fork`)."""
-        return self.limits.timeout + 10 if self._silence is None else self._silence
+        """Seconds a child with fetches to make may answer nothing (see `fork`): from the
+        longest timeout of the fetches waiting on it."""
+        if self._silence is not None:
+            return self._silence
+        return max([self.limits.timeout, *self._timeouts.values()]) + 10
 
     def set_limits(self, timeout: float, max_bytes: int) -> None:
         """As Fetcher.set_limits: the child is told before the next request it is sent (and
@@ -106,16 +113,23 @@ class FetchProcess:
         etag: str | None = None,
         last_modified: str | None = None,
         guard: bool = False,
+        fetch_timeout: float | None = None,
     ) -> Fetched:
         """As Fetcher.fetch: the answer, or FetchError. Made in this process once the child
         has died, this one included if it was waiting on the child then."""
         try:
-            return await self._from_child((url, etag, last_modified, guard))
+            return await self._from_child((url, etag, last_modified, guard, fetch_timeout))
         except _ChildGone as gone:
             fetcher = await self._in_this_process(gone)
-            return await fetcher.fetch(url, etag=etag, last_modified=last_modified, guard=guard)
+            return await fetcher.fetch(
+                url,
+                etag=etag,
+                last_modified=last_modified,
+                guard=guard,
+                fetch_timeout=fetch_timeout,
+            )
 
-    async def _from_child(self, request: tuple[str, str | None, str | None, bool]) -> Fetched:
+    async def _from_child(self, request: "_Request") -> Fetched:
         import asyncio
 
         writer = await self._connected()
@@ -129,11 +143,15 @@ class FetchProcess:
             self._child_limits = limits
         number = next(self._numbers)
         answer = self._answers[number] = asyncio.get_running_loop().create_future()
+        own_timeout = request[-1]  # a source's own: the child's silence allows for it
+        if own_timeout is not None:
+            self._timeouts[number] = own_timeout
         writer.write(_frame((number, *request)))
         try:
             result = await answer
         finally:  # cancelled (Ctrl-C): the answer, if it comes, has no one to go to
             self._answers.pop(number, None)
+            self._timeouts.pop(number, None)
         if isinstance(result, BaseException):
             raise result
         assert isinstance(result, Fetched)
@@ -305,10 +323,12 @@ def _import_aiohttp_without_its_tls_contexts() -> None:
 async def _answer(
     fetcher: "Fetcher", request: tuple[Any, ...], writer: "asyncio.StreamWriter", sending: Any
 ) -> None:
-    number, url, etag, last_modified, guard = request
+    number, url, etag, last_modified, guard, fetch_timeout = request
     result: Fetched | Exception
     try:
-        result = await fetcher.fetch(url, etag=etag, last_modified=last_modified, guard=guard)
+        result = await fetcher.fetch(
+            url, etag=etag, last_modified=last_modified, guard=guard, fetch_timeout=fetch_timeout
+        )
     except FetchError as error:
         result = error
     except Exception as error:  # a bug costs its source, as in the parent's poller

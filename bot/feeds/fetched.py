@@ -60,7 +60,10 @@ class FeedFetcher(Protocol):
         etag: str | None = None,
         last_modified: str | None = None,
         guard: bool = False,
-    ) -> Fetched: ...
+        fetch_timeout: float | None = None,
+    ) -> Fetched:
+        """`fetch_timeout`: this fetch's own, in seconds (a source's feeds.yaml fetch_timeout);
+        None: `limits.timeout`."""
 
     def set_limits(self, timeout: float, max_bytes: int) -> None:
         """The two limits feeds.yaml sets, for the fetches started from now on."""

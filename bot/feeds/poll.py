@@ -150,6 +150,7 @@ class Poller:
             etag=source.etag,
             last_modified=source.last_modified,
             guard=not source.trusted,
+            fetch_timeout=source.fetch_timeout_seconds,
         )
 
     async def _read(

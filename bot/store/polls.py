@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 # The Alembic revision tables.py describes: bump it with every new revision (a test checks
 # it), so start-up can tell "already migrated" without loading Alembic or SQLAlchemy.
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 CONFIG_APPLIED = "feeds.yaml applied"  # bot_state key: the digest of the config last applied
 CONFIG_READ = "feeds.yaml read"  # bot_state key: what a poll keeps of the file it read last
 _CLOCK_SLACK = timedelta(days=1)  # how far ahead of us a site's clock may run
@@ -53,6 +53,7 @@ class PollTarget(NamedTuple):
     failing_since: datetime | None
     next_poll_at: datetime | None
     moved_to: str | None
+    fetch_timeout_seconds: float | None  # None: the fetcher's own (defaults.fetch_timeout)
 
     @property
     def interval(self) -> timedelta:
@@ -483,7 +484,7 @@ class PollStore:
         return PollTarget(
             row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7],
             None if row[8] is None else bytes(row[8]), row[9], self._time(row[10]),
-            self._time(row[11]), row[12],
+            self._time(row[11]), row[12], row[13],
         )  # fmt: skip
 
     def _time(self, value: Any) -> datetime | None:

@@ -19,7 +19,15 @@ _SOURCE: Table = Source.__table__  # type: ignore[attr-defined]
 # The columns feeds.yaml sets, read as plain rows: ORM objects cost three times as much.
 _CONFIGURED = select_columns(
     *_SOURCE.c[
-        "id", "url", "name", "interval_seconds", "enabled", "origin", "disabled_reason", "trusted"
+        "id",
+        "url",
+        "name",
+        "interval_seconds",
+        "fetch_timeout_seconds",
+        "enabled",
+        "origin",
+        "disabled_reason",
+        "trusted",
     ]
 )
 
@@ -57,17 +65,20 @@ class SourceRepo:
         added: list[dict[str, Any]] = []
         for source in config.sources:
             interval = int(config.interval_of(source).total_seconds())
+            own = source.fetch_timeout
+            timeout = None if own is None else own.total_seconds()
             disabled = None if source.enabled else DISABLED_IN_CONFIG
             row = existing.get(source.url)
             if row is None:
                 added.append({"name": source.name, "url": source.url, "interval_seconds": interval,
-                              "enabled": source.enabled, "disabled_reason": disabled,
-                              "next_poll_at": now})  # fmt: skip
+                              "fetch_timeout_seconds": timeout, "enabled": source.enabled,
+                              "disabled_reason": disabled, "next_poll_at": now})  # fmt: skip
                 report.added.append(source.name)
                 continue
             values = {
                 "name": source.name,
                 "interval_seconds": interval,
+                "fetch_timeout_seconds": timeout,
                 "enabled": source.enabled,
                 "origin": "config",
                 "disabled_reason": disabled,

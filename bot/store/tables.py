@@ -74,6 +74,8 @@ class Source(_Table, table=True):
     trusted: bool = True  # trusted sources may be on private addresses (feeds.yaml only)
     enabled: bool = True
     interval_seconds: int
+    # feeds.yaml's fetch_timeout for this source; None: the configuration's default.
+    fetch_timeout_seconds: float | None = None
     etag: str | None = Field(default=None, max_length=ETAG_LIMIT)
     last_modified: str | None = Field(default=None, max_length=LAST_MODIFIED_LIMIT)
     body_hash: str | None = Field(default=None, max_length=64)

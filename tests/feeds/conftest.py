@@ -202,10 +202,17 @@ async def poller(store: Store, parsers: ParsingPool, clock: Clock) -> AsyncItera
 
 
 def add_source(
-    store: Store, name: str, url: str, *, interval: int = 900, trusted: bool = True
+    store: Store,
+    name: str,
+    url: str,
+    *,
+    interval: int = 900,
+    trusted: bool = True,
+    fetch_timeout: float | None = None,
 ) -> int:
     with store.session() as session:
         source = Source(name=name, url=url, interval_seconds=interval, trusted=trusted)
+        source.fetch_timeout_seconds = fetch_timeout
         session.add(source)
         session.flush()
         assert source.id is not None

@@ -216,7 +216,7 @@ async def test_an_answer_for_a_parent_gone_is_dropped_quietly() -> None:
         async def drain(self) -> None:
             raise ConnectionResetError(104, "Connection reset by peer")
 
-    request = (7, "http://127.0.0.1:9/", None, None, False)
+    request = (7, "http://127.0.0.1:9/", None, None, False, None)
     await _answer(Unreachable(), request, ParentGone(), asyncio.Lock())  # type: ignore[arg-type]
 
 
@@ -233,5 +233,28 @@ def test_the_child_may_stay_silent_as_long_as_the_configured_timeout_and_more() 
         assert (fetching.silence, fetching.limits.max_bytes) == (70, 8 << 20)
         assert FetchProcess(os.getpid(), ours, FetchLimits(), silence=2.0).silence == 2.0
     finally:
+        ours.close()
+        theirs.close()
+
+
+async def test_the_child_may_stay_silent_as_long_as_the_longest_waiting_fetch_may_take() -> None:
+    """A source's own fetch_timeout (feeds.yaml) may exceed the default: while its fetch
+    waits, the child is allowed that long and 10 s more before it is taken for stuck."""
+    import socket
+
+    ours, theirs = socket.socketpair()  # the other end reads nothing: no answer ever comes
+    fetching = FetchProcess(os.getpid(), ours, FetchLimits(), silence=None)
+    try:
+        patient = asyncio.ensure_future(fetching.fetch("http://127.0.0.1:9/", fetch_timeout=120))
+        brief = asyncio.ensure_future(fetching.fetch("http://127.0.0.1:9/b", fetch_timeout=5))
+        await asyncio.sleep(0.05)  # both sent
+        assert fetching.silence == 130
+        patient.cancel()
+        await asyncio.gather(patient, return_exceptions=True)
+        assert fetching.silence == 25  # the default's 15 s: longer than the 5 s left waiting
+        brief.cancel()
+        await asyncio.gather(brief, return_exceptions=True)
+    finally:
+        await fetching.aclose()  # not close(): its "child" is this process
         ours.close()
         theirs.close()

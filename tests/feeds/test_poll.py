@@ -562,6 +562,21 @@ async def test_failures_back_off_then_break_then_recover(
     assert (state.consecutive_failures, state.failing_since, state.last_error) == (0, None, None)
 
 
+async def test_a_source_fetch_timeout_of_its_own_overrides_the_fetcher_s(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    """The poller's fetcher allows 2 s; feeds.yaml gives one slow site 4 s, another 1 s."""
+    add_source(store, "Patient", feed_server.serve("/p", slow(3)), fetch_timeout=4)
+    add_source(store, "Brisk", feed_server.serve("/b", slow(1.5)), fetch_timeout=1)
+    add_source(store, "Default", feed_server.serve("/d", slow(1.5)))
+    outcomes = await poll_all(poller)
+    assert {name: (o.status, o.error) for name, o in outcomes.items()} == {
+        "Patient": ("ok", None),
+        "Brisk": ("error", "no complete answer within 1 s"),
+        "Default": ("ok", None),
+    }
+
+
 async def test_a_feed_the_site_says_is_gone_is_broken_at_once(
     store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
 ) -> None:

@@ -79,25 +79,27 @@ async def test_feeds_yaml_sets_the_fetch_timeout_and_the_body_cap(
 ) -> None:
     """defaults.fetch_timeout and max_feed_size reach the fetching child: on the poll that
     applies feeds.yaml, and on the next, which keeps them from the first (polls.ConfigRead)
-    and reads the file no further."""
+    and reads the file no further. A source's own fetch_timeout overrides the default."""
     body = fixture("rss2.xml").replace(b"</rss>", b"</rss>" + b" " * 30_000)  # 31 KB
     sources = [
-        ("Big", feed_server.serve("/big", feed(body))),
-        ("Slow", feed_server.serve("/slow", slow(2.0))),
-        ("Small", feed_server.serve("/small", feed(fixture("rss2.xml")))),
+        ("Big", feed_server.serve("/big", feed(body)), ""),
+        ("Slow", feed_server.serve("/slow", slow(2.0)), ""),
+        ("Patient", feed_server.serve("/patient", slow(2.0)), "    fetch_timeout: 5s\n"),
+        ("Small", feed_server.serve("/small", feed(fixture("rss2.xml"))), ""),
     ]
     (tmp_path / "feeds.yaml").write_text(
         "defaults: {fetch_timeout: 1s, max_feed_size: 20KiB}\nsources:\n"
-        + "".join(f"  - name: {name}\n    url: {url}\n" for name, url in sources)
+        + "".join(f"  - name: {name}\n    url: {url}\n{own}" for name, url, own in sources)
     )
     # The first poll applies feeds.yaml; the second keeps its settings from the first.
-    for small in ("ok", "unchanged"):
+    for read in ("ok", "unchanged"):
         code, lines, _ = await _poll(tmp_path, db_url, "--all")
         assert code == 0
         assert {line["source"]: (line["status"], line["error"]) for line in lines} == {
             "Big": ("error", "body larger than 20 KiB"),
             "Slow": ("error", "no complete answer within 1 s"),
-            "Small": (small, None),
+            "Patient": (read, None),
+            "Small": (read, None),
         }
     assert len(feed_server.headers_sent_to("/slow")) == 2
 

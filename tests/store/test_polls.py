@@ -34,6 +34,7 @@ TWO = """\
 sources:
   - name: TVLine
     url: https://tvline.com/feed/
+    fetch_timeout: 45s
   - name: Decider
     url: https://decider.com/feed/
     interval: 1h
@@ -78,10 +79,11 @@ def test_what_a_poll_reads_of_due_and_enabled_sources(store: Store) -> None:
     assert due[0] == PollTarget(
         ids["TVLine"], "TVLine", "https://tvline.com/feed/", False, 900, '"v1"',
         "Mon, 23 Nov 2026", "ab" * 32, bytes(range(16)), 2, failing, NOW,
-        "https://tvline.com/feed/rss/",
+        "https://tvline.com/feed/rss/", 45.0,
     )  # fmt: skip
     assert due[0].failing_since is not None and due[0].failing_since.tzinfo is not None
     assert enabled[1].next_poll_at == NOW + timedelta(minutes=5)
+    assert enabled[1].fetch_timeout_seconds is None  # the fetcher's own, from defaults
 
 
 def test_a_due_time_compares_to_the_microsecond(store: Store) -> None:

@@ -25,6 +25,7 @@ TWO = """\
   - name: Decider
     url: https://decider.com/feed/
     interval: 1h
+    fetch_timeout: 45s
 """
 
 
@@ -40,6 +41,9 @@ def test_new_sources_are_added_due_now(store: Store) -> None:
         rows = {s.name: s for s in SourceRepo(session).all()}
     assert rows["Decider"].interval_seconds == 3600
     assert rows["TVLine"].interval_seconds == 900
+    assert (rows["Decider"].fetch_timeout_seconds, rows["TVLine"].fetch_timeout_seconds) == (
+        45, None,
+    )  # fmt: skip
     assert rows["TVLine"].next_poll_at == NOW and rows["TVLine"].origin == "config"
     # Inserted as plain rows: the columns' defaults are the model's.
     tvline = rows["TVLine"]
@@ -79,6 +83,21 @@ def test_rename_keeps_poll_state_and_interval_change_applies(store: Store) -> No
         row = SourceRepo(session).by_name("TV Line")
     assert row is not None
     assert (row.etag, row.consecutive_failures, row.interval_seconds) == ('"abc"', 2, 1800)
+
+
+@pytest.mark.parametrize(("written", "seconds"), [("2m30s", 150), (None, None)])
+def test_a_changed_fetch_timeout_applies(
+    store: Store, written: str | None, seconds: float | None
+) -> None:
+    _sync(store, _config(TWO))
+    line = "    fetch_timeout: 45s\n"
+    report = _sync(
+        store, _config(TWO.replace(line, f"    fetch_timeout: {written}\n" if written else ""))
+    )
+    assert report.updated == ["Decider"]
+    with store.session() as session:
+        row = SourceRepo(session).by_name("Decider")
+    assert row is not None and row.fetch_timeout_seconds == seconds
 
 
 def test_removed_source_is_disabled_and_comes_back(store: Store) -> None:
