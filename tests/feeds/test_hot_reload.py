@@ -84,6 +84,18 @@ async def test_reload_applies_valid_and_keeps_running_on_invalid(
             assert len(session.exec(select(Outbox)).all()) == 1
 
 
+def _failing(
+    store: Store, path: Path, failing_for: timedelta, last_status: int
+) -> tuple[FeedsConfig, Source]:
+    """feeds.yaml's one source, started, failing for `failing_for` with `last_status`."""
+    config = started(store, path)
+    with store.session() as session:
+        [source] = session.exec(select(Source)).all()
+        source.consecutive_failures, source.failing_since = 9, utcnow() - failing_for
+        source.last_status, source.last_error = last_status, f"HTTP {last_status}"
+    return config, source
+
+
 @pytest.mark.parametrize(
     ("failing_for", "last_status", "says"),
     [
@@ -100,12 +112,8 @@ async def test_a_broken_source_is_reported_once_per_streak(
     last_status: int,
     says: str,
 ) -> None:
-    config = started(store, tmp_path / "feeds.yaml")
-    with store.session() as session:
-        [source] = session.exec(select(Source)).all()
-        source.consecutive_failures, source.failing_since = 9, utcnow() - failing_for
-        source.last_status, source.last_error = last_status, f"HTTP {last_status}"
-        source.url = source.url.replace("://", "://reader:s3cret@", 1)  # a private feed
+    config, source = _failing(store, tmp_path / "feeds.yaml", failing_for, last_status)
+    source.url = source.url.replace("://", "://reader:s3cret@", 1)  # a private feed
     async with _service(store, config, parsers) as service:
         assert service._report_source(source) == 1
         assert service._report_source(source) == 0
@@ -120,11 +128,7 @@ async def test_a_broken_source_is_reported_once_per_streak(
 async def test_a_source_failing_for_less_than_three_days_is_not_reported(
     store: Store, tmp_path: Path, parsers: ParsingPool
 ) -> None:
-    config = started(store, tmp_path / "feeds.yaml")
-    with store.session() as session:
-        [source] = session.exec(select(Source)).all()
-        source.consecutive_failures, source.failing_since = 5, utcnow() - timedelta(days=2)
-        source.last_status, source.last_error = 404, "HTTP 404 Not Found"
+    config, source = _failing(store, tmp_path / "feeds.yaml", timedelta(days=2), 404)
     async with _service(store, config, parsers) as service:
         assert service._report_source(source) == 0
 
