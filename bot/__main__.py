@@ -192,6 +192,10 @@ def _parser() -> "argparse.ArgumentParser":
     poll_parser.add_argument("--once", action="store_true", help="one cycle over the due sources")
     poll_parser.add_argument("--all", action="store_true", help="every enabled source, due or not")
     poll_parser.add_argument("--json", action="store_true", help="one JSON object per source")
+    poll_parser.add_argument(
+        "--source", action="append", default=[], dest="sources", metavar="NAME",
+        help="only the enabled source of this name, due or not (may be given again)",
+    )  # fmt: skip
     poll_parser.set_defaults(handler=_POLL)
 
     classify = commands.add_parser(

@@ -94,9 +94,12 @@ def poll(args: argparse.Namespace, settings: "BasicSettings") -> int:
                     return code
             if plan.remember is not None:  # applied now or before: the next poll need not read it
                 polls.remember_config_read(plan.remember)
+            if args.sources and not _sources_known(polls, args.sources):
+                return EXIT_USAGE
             backlog_age = plan.settings.backlog_age
             poller = Poller(polls, fetcher, parsers, backlog_age=backlog_age, early=early)
-            if not await poller.cycle(everything=args.all, finished=finished):
+            everything = args.all or bool(args.sources)
+            if not await poller.cycle(everything=everything, names=args.sources, finished=finished):
                 _say_none_due(polls)
             return EXIT_OK
         finally:
@@ -149,7 +152,7 @@ def _poll_plan(
     if config is None:
         return None
     digest = config.digest()
-    new = _unapplied_sources(polls, config, digest, state)
+    new = _unapplied_sources(polls, config, digest, state, args.sources)
     taken = PollSettings.of(config.defaults)
     remember = None
     if data is not None:
@@ -166,18 +169,22 @@ def _config_bytes(path: Path) -> bytes | None:
 
 
 def _unapplied_sources(
-    polls: "PollStore", config: "FeedsConfig", digest: str, state: "ConfigState"
+    polls: "PollStore", config: "FeedsConfig", digest: str, state: "ConfigState", names: list[str]
 ) -> list[str] | None:
     """None when the schema is current and `config` (whose digest is `digest`) applied
     already; else the URLs of its enabled sources that have no row yet (every one, before
-    the schema exists) and no fetch timeout of their own (EarlyPolls.take)."""
+    the schema exists), no fetch timeout of their own (EarlyPolls.take), and one of `names`
+    if any are given (--source)."""
     if state.applied_already(digest):
         return None
     known = polls.source_urls() if state.revision is not None else set()
     return [
         source.url
         for source in config.sources
-        if source.enabled and source.fetch_timeout is None and source.url not in known
+        if source.enabled
+        and source.fetch_timeout is None
+        and source.url not in known
+        and (not names or source.name in names)
     ]
 
 
@@ -198,6 +205,20 @@ def _classify_unread(store: "Store") -> int:
 
     classify_new_stories(store, datetime.now(UTC))
     return EXIT_OK
+
+
+def _sources_known(polls: "PollStore", names: list[str]) -> bool:
+    """Whether every name given to --source is an enabled source's; if not, says which is
+    not, and the name meant if one is close (names are matched exactly)."""
+    import difflib
+
+    enabled = polls.enabled_names()
+    unknown = [name for name in dict.fromkeys(names) if name not in enabled]
+    for name in unknown:
+        close = difflib.get_close_matches(name, enabled, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else " (premiere-bot status lists them)"
+        print(f"poll: no enabled source named {name!r}{hint}", file=sys.stderr)
+    return not unknown
 
 
 def _say_none_due(polls: "PollStore") -> None:

@@ -83,16 +83,18 @@ class Poller:
         *,
         everything: bool = False,
         source_id: int | None = None,
+        names: Sequence[str] = (),
         finished: Callable[[PollOutcome], object] = lambda _: None,
     ) -> list[PollOutcome]:
         """Polls every due source (every enabled one with `everything`; only the one with
-        `source_id`, if it is due) once, concurrently, under a lease (PollStore.claim).
+        `source_id`, or those with `names`, among them) once, concurrently, under a lease
+        (PollStore.claim).
         `finished` hears of each source as soon as it is done with, so a cycle cut short
         still tells which sources it stored."""
         now = self.clock()
         until = now + polling.CLAIM_LEASE
         sources = await asyncio.to_thread(
-            self.polls.claim, now, until, everything=everything, source_id=source_id
+            self.polls.claim, now, until, everything=everything, source_id=source_id, names=names
         )
 
         async def poll(source: PollTarget) -> PollOutcome:

@@ -241,6 +241,11 @@ class PollStore:
                 (CONFIG_READ, read.as_text(), self._value(datetime.now(UTC))),
             )
 
+    def enabled_names(self) -> set[str]:
+        """The names of the sources a poll may poll."""
+        with self._transaction() as cursor:
+            return {row[0] for row in self._run(cursor, "SELECT name FROM source WHERE enabled")}
+
     def source_urls(self) -> set[str]:
         """Every source's URL, enabled or not."""
         with self._transaction() as cursor:
@@ -259,14 +264,16 @@ class PollStore:
         *,
         everything: bool = False,
         source_id: int | None = None,
+        names: Sequence[str] = (),
     ) -> list[PollTarget]:
         """`to_poll`, with each source's next poll moved on to `until` in the same
         transaction: a lease. A cycle that starts meanwhile (cron starting the next poll
         before this one ended) finds them not due and leaves them to this one, and a cycle
         that dies leaves them due again at `until`. The state each poll writes replaces it.
         `everything` claims sources another cycle holds too, as it polls them anyway;
-        `source_id` claims that source alone, if it is due (`run`'s poll job)."""
-        query, params = self._due(now, everything, source_id)
+        `source_id` claims that source alone, if it is due (`run`'s poll job); `names`, the
+        sources of those names alone (`poll --once --source`)."""
+        query, params = self._due(now, everything, source_id, names)
         if self.dialect == "postgresql":
             # A row another transaction is writing is left to it, never waited for: a cycle
             # claiming at this moment, or one storing that source's poll (which holds its
@@ -306,12 +313,19 @@ class PollStore:
             )
 
     def _due(
-        self, now: datetime, everything: bool, source_id: int | None = None
+        self,
+        now: datetime,
+        everything: bool,
+        source_id: int | None = None,
+        names: Sequence[str] = (),
     ) -> tuple[str, list[Any]]:
-        query, params = _TARGETS, []
+        query, params = _TARGETS, list[Any]()
         if source_id is not None:
             query += " AND id = ?"
             params.append(source_id)
+        if names:
+            query += f" AND name IN ({', '.join('?' * len(names))})"
+            params += names
         if not everything:
             # Also those that may be due because their next poll is too far ahead to be
             # believed; `_targets` keeps the ones that are (polling.is_due).

@@ -74,6 +74,50 @@ async def test_one_json_line_per_source_and_exit_0_despite_failures(
     assert feed_server.headers_sent_to("/good")[-1]["If-None-Match"] == '"e"'
 
 
+async def test_source_polls_the_named_sources_alone_due_or_not(
+    tmp_path: Path, db_url: str, feed_server: FeedServer
+) -> None:
+    paths = {"Good": "/good", "Bad": "/bad", "Other": "/other"}
+    feed_server.serve("/good", feed(fixture("rss2.xml")))
+    feed_server.serve("/bad", status(500))
+    feed_server.serve("/other", feed(fixture("atom.xml")))
+    (tmp_path / "feeds.yaml").write_text(
+        "sources:\n"
+        + "".join(f"  - name: {n}\n    url: {feed_server.url(p)}\n" for n, p in paths.items())
+    )
+    # The poll that applies feeds.yaml polls the one named, and no other early.
+    code, lines, _ = await _poll(tmp_path, db_url, "--source", "Other")
+    assert (code, [line["source"] for line in lines]) == (0, ["Other"])
+    assert [path for path, _ in feed_server.requests] == ["/other"]
+    code, lines, _ = await _poll(tmp_path, db_url)  # the two others, due
+    assert sorted(line["source"] for line in lines) == ["Bad", "Good"]
+    # None is due now; the two named are polled again, the third is not.
+    code, lines, _ = await _poll(tmp_path, db_url, "--source", "Good", "--source", "Bad")
+    assert code == 0
+    assert sorted((line["source"], line["status"]) for line in lines) == [
+        ("Bad", "error"),
+        ("Good", "unchanged"),
+    ]
+    requested = [path for path, _ in feed_server.requests]
+    assert sorted(requested) == ["/bad", "/bad", "/good", "/good", "/other"]
+
+
+async def test_an_unknown_source_name_is_a_usage_error_that_polls_nothing(
+    tmp_path: Path, db_url: str, feed_server: FeedServer
+) -> None:
+    url = feed_server.serve("/good", feed(fixture("rss2.xml")))
+    (tmp_path / "feeds.yaml").write_text(
+        f"sources:\n  - name: TVLine\n    url: {url}\n"
+        f"  - name: Paused\n    url: {url}?paused\n    enabled: false\n"
+    )
+    code, lines, err = await _poll(tmp_path, db_url, "--source", "Tvline", "--source", "Paused")
+    assert (code, lines, feed_server.requests) == (2, [], [])
+    assert err.splitlines()[-2:] == [
+        "poll: no enabled source named 'Tvline'; did you mean 'TVLine'?",
+        "poll: no enabled source named 'Paused' (premiere-bot status lists them)",
+    ]
+
+
 async def test_feeds_yaml_sets_the_fetch_timeout_and_the_body_cap(
     tmp_path: Path, db_url: str, feed_server: FeedServer
 ) -> None:
