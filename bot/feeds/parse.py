@@ -61,6 +61,10 @@ def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     if not parsed.get("version") and not parsed.entries:
         if body.lstrip()[:1] in (b"{", b"["):  # expat's "not well-formed" would say little
             raise NotAFeed("not an RSS or Atom feed: the answer is JSON (a JSON Feed is not read)")
+        from bot.feeds.discovery import feed_named_by  # html.parser: for failures only
+
+        if named := feed_named_by(body, url):  # a site's page given for its feed
+            raise NotAFeed(f"not an RSS or Atom feed but a page that names its feed: {named}")
         reason = f": {problem}" if problem else ""
         raise NotAFeed(f"not an RSS or Atom feed{reason}")
     entries, seen, base = [], set(), without_credentials(url)

@@ -427,6 +427,11 @@ async def test_a_body_still_gzipped_is_unpacked(
         (status(500), 500, "HTTP 500 Internal Server Error"),
         (status(304), 304, "HTTP 304 Not Modified to a request that was not conditional"),
         (feed(fixture("page.html"), "text/html"), 200, "not an RSS or Atom feed"),
+        (
+            feed(fixture("page_with_feed.html"), "text/html"),
+            200,
+            "not an RSS or Atom feed but a page that names its feed: http://127.0.0.1:",
+        ),
         (feed(b"", "application/rss+xml"), 200, "not an RSS or Atom feed"),
         (
             feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": []}'),
@@ -449,6 +454,7 @@ async def test_a_body_still_gzipped_is_unpacked(
         "500",
         "304-unasked",
         "html",
+        "html-naming-its-feed",
         "empty-body",
         "json-feed",
         "hangs",
