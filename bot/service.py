@@ -203,8 +203,10 @@ class Service:
         async with self._classifying:
             report = await asyncio.to_thread(classify_new_stories, self.store, self.clock())
         if report.stories:
-            log.info("classified source=%s stories=%d facts=%d posts=%d",
-                     polled_now[0].source, report.stories, report.facts, report.posts)  # fmt: skip
+            # Every story left unread, whichever source stored it (another job's, when that
+            # job's poll finished first and this one took the lock first): not this source's.
+            log.info("classified stories=%d facts=%d posts=%d after_poll_of=%s",
+                     report.stories, report.facts, report.posts, polled_now[0].source)  # fmt: skip
         polled = await asyncio.to_thread(self._enabled_source, source_id)
         if polled is not None:
             await asyncio.to_thread(self._report_source, polled)
