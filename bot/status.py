@@ -9,10 +9,11 @@ from sqlmodel import Session, col, select
 
 from bot.config.schema import Defaults
 from bot.domain.links import shown_url
-from bot.domain.polling import is_broken
+from bot.domain.polling import is_broken, is_quiet
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import FAILED, PENDING, SENDING
 from bot.store.polls import PollStore
+from bot.store.stories import StoryRepo
 from bot.store.tables import Follow, Outbox, Source
 
 
@@ -23,6 +24,7 @@ class Status:
     broken: list[str] = field(default_factory=list)
     disabled: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)  # "name to new address"
+    quiet: list[str] = field(default_factory=list)  # healthy, and no new story for two weeks
     pending: int = 0
     oldest_pending: datetime | None = None
     failed_posts: int = 0
@@ -36,6 +38,7 @@ class Status:
         out += [f"  broken: {line}" for line in self.broken]
         out += [f"  failing: {line}" for line in self.failing]
         out += [f"  moved permanently: {line}" for line in self.moved]
+        out += [f"  quiet: {line}" for line in self.quiet]
         oldest = (
             f", oldest queued {self.oldest_pending:%Y-%m-%d %H:%M} UTC"
             if self.oldest_pending
@@ -63,6 +66,7 @@ class Status:
 
 def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
     status = Status()
+    newest = StoryRepo(session).newest_by_source()
     for source in session.exec(select(Source).order_by(col(Source.name))).all():
         if not source.enabled:
             status.disabled.append(source.name)
@@ -76,6 +80,13 @@ def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
             )
         else:
             status.healthy.append(source.name)
+            added = source.created_at
+            if is_quiet(seen := newest.get(source.id or 0), added, now):
+                status.quiet.append(
+                    f"{source.name}: no new story since {seen:%Y-%m-%d}"
+                    if seen
+                    else f"{source.name}: no story since it was added on {added:%Y-%m-%d}"
+                )
         if source.enabled and source.moved_to:
             status.moved.append(f"{source.name} to {shown_url(source.moved_to)}")
         if source.last_polled_at and (

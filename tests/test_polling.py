@@ -12,6 +12,7 @@ from bot.domain.polling import (
     after_success,
     is_broken,
     is_due,
+    is_quiet,
     next_slot,
     spread_offset,
 )
@@ -75,6 +76,14 @@ def test_broken_after_three_days_or_at_once_when_gone() -> None:
     assert is_broken(NOW - timedelta(days=3), 503, NOW)
     assert is_broken(NOW, 410, NOW)
     assert not is_broken(None, 410, NOW)  # a 410 answered before the feed came back
+
+
+def test_quiet_after_two_weeks_without_a_new_story() -> None:
+    added = NOW - timedelta(days=100)
+    assert not is_quiet(NOW - timedelta(days=13, hours=23), added, NOW)
+    assert is_quiet(NOW - timedelta(days=14), added, NOW)
+    assert is_quiet(None, added, NOW)  # never a story, for months
+    assert not is_quiet(None, NOW - timedelta(days=2), NOW)  # added two days ago
 
 
 @pytest.mark.parametrize("failures", [1, 2, 9])

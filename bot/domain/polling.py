@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 MAX_BACKOFF = timedelta(hours=24)
 BROKEN_AFTER = timedelta(days=3)
+# A feed answering without a new story this long has likely stopped: a TV news site posts
+# every day, and a feed frozen in a cache or left behind by a redesign still answers 200.
+QUIET_AFTER = timedelta(days=14)
 GONE = 410  # the site's word that the feed was removed for good
 # The longest ETag and Last-Modified kept between polls (the source table's column sizes).
 ETAG_LIMIT, LAST_MODIFIED_LIMIT = 500, 100
@@ -89,6 +92,12 @@ def is_broken(failing_since: datetime | None, last_status: int | None, now: date
     if failing_since is None:
         return False
     return last_status == GONE or now - failing_since >= BROKEN_AFTER
+
+
+def is_quiet(newest_story: datetime | None, added: datetime, now: datetime) -> bool:
+    """A source whose newest story (or, without one, its addition) is more than two weeks
+    old has gone quiet: worth a look, though its polls succeed."""
+    return now - (newest_story or added) >= QUIET_AFTER
 
 
 def usable_validator(value: str | None, limit: int) -> str | None:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.store.tables import ReleaseStory, Story
@@ -38,6 +38,12 @@ class StoryRepo:
             )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def newest_by_source(self) -> dict[int, datetime]:
+        """When each source's newest story was first seen (sources without one are left out)."""
+        newest = func.max(Story.first_seen_at)
+        rows = self.session.exec(select(Story.source_id, newest).group_by(col(Story.source_id)))
+        return {source_id: seen for source_id, seen in rows if seen is not None}
 
     def unclassified(self, limit: int) -> list[Unread]:
         """Stories the classifier has not read yet, oldest first: only what it reads, as

@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.discord_app.cogs.common import UserError
 from bot.store.db import Store
 from bot.store.guilds import GuildSettingsRepo
-from bot.store.tables import Release, Source
+from bot.store.tables import Release, Source, Story
 from tests.discord.conftest import CONFIG, add_release
 
 
@@ -102,6 +102,13 @@ async def test_feeds_status(simcord_env, bot_store: Store) -> None:  # type: ign
         broken = Source(name="Bad", url="https://bad/", interval_seconds=900, last_error=error)
         broken.consecutive_failures, broken.failing_since = 9, now - timedelta(days=4)
         session.add(broken)
+        quiet = Source(name="Quiet", url="https://quiet/", interval_seconds=900,
+                       last_success_at=now, created_at=now - timedelta(days=60))  # fmt: skip
+        session.add(quiet)
+        session.flush()
+        last_story = now - timedelta(days=20)
+        session.add(Story(source_id=quiet.id, key="k", fingerprint="f", title="t",
+                          published_at=last_story, first_seen_at=last_story))  # fmt: skip
     result = await admin.slash(channel, "feeds status")
     lines = result.response.content.splitlines()
     assert lines[0].startswith(
@@ -111,6 +118,9 @@ async def test_feeds_status(simcord_env, bot_store: Store) -> None:  # type: ign
     assert lines[2].startswith(
         "• **Moved** - ok, moved permanently to `https://user:***@new.example/feed?%60x%60`"
         " · last success <t:"
+    )
+    assert lines[3].startswith(
+        f"• **Quiet** - quiet: no new story since <t:{int(last_story.timestamp())}:R> · last"
     )
 
 

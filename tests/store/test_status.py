@@ -8,7 +8,7 @@ from bot.store.db import Store
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.outbox import NewPost, OutboxRepo
 from bot.store.sync import apply_config
-from bot.store.tables import Source
+from bot.store.tables import Source, Story
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 CONFIG = parse_config(
@@ -43,6 +43,17 @@ def test_status(store: Store) -> None:
         gone.consecutive_failures, gone.failing_since = 1, NOW - timedelta(hours=1)
         gone.next_poll_at = NOW + timedelta(hours=23)  # broken at its first answer
         session.add_all([ok, shaky, dead, gone])
+        # Healthy, but answering nothing new: one for three weeks, one ever since it was added.
+        quiet = Source(name="Quiet", url="https://quiet/", interval_seconds=900)
+        silent = Source(name="Silent", url="https://silent/", interval_seconds=900)
+        quiet.created_at = silent.created_at = NOW - timedelta(days=40)
+        quiet.next_poll_at = silent.next_poll_at = NOW + timedelta(hours=1)
+        session.add_all([quiet, silent])
+        session.flush()
+        for days, source in [(21, quiet), (30, quiet), (1, ok)]:
+            seen = NOW - timedelta(days=days)
+            session.add(Story(source_id=source.id, key=f"k{days}", fingerprint="f", title="t",
+                              published_at=seen, first_seen_at=seen))  # fmt: skip
         outbox = OutboxRepo(session)
         outbox.enqueue(
             [NewPost("a", 1, 10, "alert", {}), NewPost("b", 1, 10, "alert", {})],
@@ -52,7 +63,13 @@ def test_status(store: Store) -> None:
         outbox.failed(failed, "403")
     with store.session() as session:
         status = read_status(session, NOW, CONFIG.defaults)
-    assert (status.healthy, len(status.failing), len(status.broken)) == (["Fine"], 1, 2)
+    assert (status.healthy, len(status.failing), len(status.broken)) == (
+        ["Fine", "Quiet", "Silent"], 1, 2,
+    )  # fmt: skip
+    assert status.quiet == [
+        "Quiet: no new story since 2026-11-03",
+        "Silent: no story since it was added on 2026-10-15",
+    ]
     assert status.broken[0].startswith("Dead since")
     assert status.broken[1] == "Gone since 2026-11-24: HTTP 410 Gone"
     assert (status.pending, status.failed_posts) == (2, 1)
@@ -60,7 +77,7 @@ def test_status(store: Store) -> None:
     assert status.last_poll == NOW
     # London's 09:00 has passed (12:00 UTC); Los Angeles' 06:00 is 14:00 UTC today
     assert status.next_countdown == datetime(2026, 11, 24, 14, tzinfo=UTC)
-    assert status.lines()[0] == "sources: 1 healthy, 1 failing, 2 broken, 0 disabled"
+    assert status.lines()[0] == "sources: 3 healthy, 1 failing, 2 broken, 0 disabled"
     assert "  moved permanently: Fine to https://***@fine.example/feed" in status.lines()
     assert "next poll: 2026-11-24 12:07 UTC (Shaky)" in status.lines()
 

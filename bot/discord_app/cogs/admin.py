@@ -16,7 +16,7 @@ from bot.discord_app.cogs.common import UserError, catalogue_choices, title_of
 from bot.discord_app.render import release_when
 from bot.domain.dates import ReleaseDate
 from bot.domain.links import shown_url
-from bot.domain.polling import is_broken
+from bot.domain.polling import is_broken, is_quiet
 from bot.domain.release import AlertMode
 from bot.store.db import Store
 from bot.store.digests import DigestRepo
@@ -24,6 +24,7 @@ from bot.store.guilds import GuildSettingsRepo
 from bot.store.releases import ReleaseRepo
 from bot.store.shows import ShowRepo
 from bot.store.sources import SourceRepo
+from bot.store.stories import StoryRepo
 
 _ZONES = sorted(zoneinfo.available_timezones())
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
@@ -200,6 +201,7 @@ class Admin(commands.Cog):
         def lines() -> list[str]:
             with self.store.session() as session:
                 rows = []
+                newest = StoryRepo(session).newest_by_source()
                 for source in SourceRepo(session).all():
                     # What the site answered, as it was (an HTTP reason phrase is the site's).
                     error = discord.utils.escape_markdown(source.last_error or "")
@@ -209,6 +211,12 @@ class Admin(commands.Cog):
                         state = f"BROKEN: {error}"
                     elif error:
                         state = f"failing ({source.consecutive_failures}x): {error}"
+                    elif is_quiet(story := newest.get(source.id or 0), source.created_at, now):
+                        state = (
+                            f"quiet: no new story since {_when(story)}"
+                            if story
+                            else f"quiet: no story since it was added {_when(source.created_at)}"
+                        )
                     else:
                         state = "ok"
                     if source.enabled and source.moved_to:
@@ -216,7 +224,7 @@ class Admin(commands.Cog):
                         moved_to = shown_url(source.moved_to).replace("`", "%60")
                         state += f", moved permanently to `{moved_to}`"
                     seen = source.last_success_at
-                    last = f"<t:{int(seen.timestamp())}:R>" if seen else "never"
+                    last = _when(seen) if seen else "never"
                     rows.append(f"• **{source.name}** - {state} · last success {last}")
                 return rows
 
@@ -243,6 +251,11 @@ class Admin(commands.Cog):
 
         await asyncio.to_thread(save)
         await interaction.response.send_message(reply)
+
+
+def _when(moment: datetime) -> str:
+    """A moment as Discord shows it in each reader's words: "3 days ago"."""
+    return f"<t:{int(moment.timestamp())}:R>"
 
 
 def _clock(text: str) -> time:
