@@ -11,6 +11,7 @@ from bot.domain.dates import ReleaseDate
 from bot.notify.plan import date_fields
 
 TITLE_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT = 256, 4096, 1024  # Discord's embed limits
+EMBED_LIMIT, FIELDS_LIMIT = 6000, 25  # characters of all of an embed's text; its fields
 EMBED_URL_LIMIT = 2048  # the longest embed URL Discord takes (its documentation gives none)
 # ASCII characters a URL may never hold as they are (RFC 3986), which feeds' links still do.
 _UNSAFE = str.maketrans({c: f"%{ord(c):02X}" for c in ' "<>\\^`{|}'})

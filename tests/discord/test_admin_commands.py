@@ -142,3 +142,21 @@ async def test_digest_and_admin_channel_settings(simcord_env, bot_store: Store) 
             GuildSettingsRepo(session).effective(guild.id, CONFIG.defaults).admin_channel_id
             == channel.id
         )
+
+
+async def test_feeds_status_of_many_sources_comes_in_several_private_messages(
+    simcord_env, bot_store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    _, channel, admin, _ = setup(simcord_env)
+    now = datetime.now(UTC)
+    names = [f"A television news site with a long name, number {n:02}" for n in range(40)]
+    with bot_store.session() as session:
+        for n, name in enumerate(names):
+            session.add(Source(name=name, url=f"https://site{n}.example/feed/",
+                               interval_seconds=900, last_success_at=now))  # fmt: skip
+    result = await admin.slash(channel, "feeds status")
+    messages = [result.response, *result.followups]
+    assert len(messages) > 1 and all(len(m.content) <= 2000 for m in messages)
+    assert all(m.ephemeral for m in messages)
+    lines = "\n".join(m.content for m in messages).splitlines()
+    assert [line.split(" - ")[0] for line in lines] == [f"• **{name}**" for name in names]

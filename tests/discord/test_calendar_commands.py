@@ -72,3 +72,27 @@ async def test_calendar_attaches_an_ics_of_this_server(simcord_env, bot_store: S
     parsed = icalendar.Calendar.from_ical(await attachment.read())
     [event] = parsed.walk("VEVENT")
     assert event.decoded("dtstart") == day(12).date()
+
+
+async def test_a_show_with_more_releases_than_one_card_holds_says_how_many_more(
+    simcord_env, bot_store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    """Discord refuses a card past 6,000 characters (or 25 fields): the card keeps the
+    releases that fit, and says how many more there are."""
+    from sqlmodel import select
+
+    from bot.store.tables import Story
+
+    channel, alice = setup(simcord_env)
+    for season in range(1, 31):
+        add_release(bot_store, "Picard", day(season).date().isoformat(), season=season)
+    with bot_store.session() as session:  # long links, as some sites' are
+        for story in session.exec(select(Story)).all():
+            story.url = f"https://tvline.example/{story.id}/" + "picard-season-news-" * 40
+    shown = await alice.slash(channel, "show", show="Picard")
+    [card] = shown.response.embeds
+    assert 1 < len(card.fields) < 30
+    assert card.footer.text == f"{30 - len(card.fields)} more releases not shown"
+    assert [f.name for f in card.fields] == [
+        f"Season {n} premiere" for n in range(1, len(card.fields) + 1)
+    ]

@@ -84,3 +84,28 @@ async def test_autocomplete_offers_catalogue_titles(simcord_env) -> None:  # typ
     assert [c["name"] for c in choices] == ["Severance"]
     everything = await alice.autocomplete(channel, "follow", "show", "")
     assert {c["name"] for c in everything} == {"Star Trek: Picard", "Severance", "The Bear"}
+
+
+async def test_a_long_following_list_comes_in_several_messages(
+    simcord_env, bot_store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    """Discord takes 2,000 characters a message: 60 long titles are three messages' worth,
+    sent whole, none of them cut."""
+    from bot.store.follows import FollowRepo, NewFollow
+    from bot.store.shows import ShowRepo
+
+    guild, channel, alice = setup(simcord_env)
+    titles = [
+        f"The Extraordinarily Long Running Chronicles of Everything, Part {n:02}" for n in range(60)
+    ]
+    with bot_store.session() as session:
+        for title in titles:
+            show, _ = ShowRepo(session).add(title)
+            session.flush()
+            FollowRepo(session).follow(NewFollow(guild.id, channel.id, show.id or 0))
+    listing = await alice.slash(channel, "following")
+    messages = [listing.response, *listing.followups]
+    assert len(messages) > 1 and all(len(m.content) <= 2000 for m in messages)
+    lines = "\n".join(m.content for m in messages).splitlines()
+    assert lines[0] == f"<#{channel.id}> follows:"
+    assert sorted(lines[1:]) == [f"• **{title}** - no date yet" for title in titles]

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.classify.dates import find_dates
 from bot.config.schema import Defaults
-from bot.discord_app.cogs.common import UserError, catalogue_choices, title_of
+from bot.discord_app.cogs.common import UserError, catalogue_choices, send_lines, title_of
 from bot.discord_app.render import release_when
 from bot.domain.dates import ReleaseDate
 from bot.domain.links import shown_url
@@ -229,8 +229,9 @@ class Admin(commands.Cog):
                 return rows
 
         rows = await asyncio.to_thread(lines)
-        text = "\n".join(rows) or "No sources: add some to feeds.yaml."
-        await interaction.response.send_message(text[:2000], ephemeral=True)
+        await send_lines(
+            interaction, rows or ["No sources: add some to feeds.yaml."], ephemeral=True
+        )
 
     @premiere_set.autocomplete("show")
     @premiere_clear.autocomplete("show")

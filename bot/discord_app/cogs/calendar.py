@@ -9,8 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.calendar_view import entries, ics
-from bot.discord_app.cogs.common import UserError, catalogue_choices, title_of
-from bot.discord_app.render import release_when, source_link
+from bot.discord_app.cogs.common import UserError, catalogue_choices, send_lines, title_of
+from bot.discord_app.render import (
+    EMBED_LIMIT,
+    FIELD_LIMIT,
+    FIELDS_LIMIT,
+    release_when,
+    source_link,
+)
 from bot.domain.release import Precision
 from bot.notify.countdown import Upcoming, countdown_text
 from bot.store.db import Store
@@ -49,7 +55,7 @@ class Calendar(commands.Cog):
                 f"Nothing followed here has a date in the next {days} days.", ephemeral=True
             )
             return
-        await interaction.response.send_message(f"**Next {days} days**\n" + "\n".join(lines))
+        await send_lines(interaction, [f"**Next {days} days**", *lines])
 
     @app_commands.command(description="How long until a show's next release")
     @app_commands.guild_only()
@@ -98,7 +104,10 @@ class Calendar(commands.Cog):
                     return None
                 repo = ReleaseRepo(session)
                 card = discord.Embed(title=found.title, description=found.network or None)
-                for release in repo.all_of_show(found.id)[:LIST_LIMIT]:
+                releases = repo.all_of_show(found.id)
+                # What Discord takes of one card, with room for the footer saying what is not.
+                room = EMBED_LIMIT - len(found.title) - len(found.network or "") - 40
+                for shown_count, release in enumerate(releases):
                     assert release.id is not None
                     season = f"Season {release.season} " if release.season else ""
                     shown = release_when(release.date_value, air_time_of(release))
@@ -109,9 +118,14 @@ class Calendar(commands.Cog):
                     ]
                     lines += [source_link(source.name, story.url)
                               for story, source in repo.sources(release.id)[:3]]  # fmt: skip
-                    card.add_field(
-                        name=f"{season}{release.kind}", value="\n".join(lines)[:1024], inline=False
-                    )
+                    name, value = f"{season}{release.kind}", "\n".join(lines)[:FIELD_LIMIT]
+                    room -= len(name) + len(value)
+                    if room < 0 or shown_count == FIELDS_LIMIT:
+                        card.set_footer(
+                            text=f"{len(releases) - shown_count} more releases not shown"
+                        )
+                        break
+                    card.add_field(name=name, value=value, inline=False)
                 if not card.fields:
                     card.description = (
                         card.description or ""

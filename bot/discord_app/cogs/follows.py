@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 from sqlmodel import Session
 
-from bot.discord_app.cogs.common import UserError, catalogue_choices, title_of
+from bot.discord_app.cogs.common import UserError, catalogue_choices, send_lines, title_of
 from bot.discord_app.render import release_when
 from bot.store.db import Store
 from bot.store.follows import FollowRepo, NewFollow
@@ -112,7 +112,7 @@ class Follows(commands.Cog):
                 "This channel follows no shows yet. Try `/follow`.", ephemeral=True
             )
             return
-        await interaction.response.send_message(f"<#{target.id}> follows:\n" + "\n".join(lines))
+        await send_lines(interaction, [f"<#{target.id}> follows:", *lines])
 
     @follow.autocomplete("show")
     @unfollow.autocomplete("show")
