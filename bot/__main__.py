@@ -214,6 +214,7 @@ def _parser() -> "argparse.ArgumentParser":
     calendar.set_defaults(handler="reports.calendar")
 
     status = commands.add_parser("status", parents=[common], help="sources, queue, next posts")
+    status.add_argument("--json", action="store_true", help="one JSON object, for monitoring")
     status.set_defaults(handler="reports.status")
 
     db_parser = commands.add_parser("db", parents=[common], help="database schema")

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -17,14 +18,23 @@ from bot.store.stories import StoryRepo
 from bot.store.tables import Follow, Outbox, Source
 
 
+class SourceHealth(NamedTuple):
+    """One source as `status` reports it."""
+
+    name: str
+    state: str  # healthy | failing | broken | disabled
+    error: str | None  # the last poll's (or why the source is disabled)
+    failing_since: datetime | None
+    failures: int  # in a row
+    moved_to: str | None  # where its permanent redirects lead, shown without a password
+    newest_story: datetime | None  # when its newest story was first seen
+    quiet: bool  # healthy, with no new story for two weeks (polling.is_quiet)
+    added: datetime
+
+
 @dataclass
 class Status:
-    healthy: list[str] = field(default_factory=list)
-    failing: list[str] = field(default_factory=list)
-    broken: list[str] = field(default_factory=list)
-    disabled: list[str] = field(default_factory=list)
-    moved: list[str] = field(default_factory=list)  # "name to new address"
-    quiet: list[str] = field(default_factory=list)  # healthy, and no new story for two weeks
+    sources: list[SourceHealth] = field(default_factory=list)  # in name order
     pending: int = 0
     oldest_pending: datetime | None = None
     failed_posts: int = 0
@@ -32,13 +42,20 @@ class Status:
     next_poll: tuple[str, datetime] | None = None  # which enabled source, and when
     next_countdown: datetime | None = None
 
+    def in_state(self, state: str) -> list[SourceHealth]:
+        return [source for source in self.sources if source.state == state]
+
     def lines(self) -> list[str]:
-        out = [f"sources: {len(self.healthy)} healthy, {len(self.failing)} failing, "
-               f"{len(self.broken)} broken, {len(self.disabled)} disabled"]  # fmt: skip
-        out += [f"  broken: {line}" for line in self.broken]
-        out += [f"  failing: {line}" for line in self.failing]
-        out += [f"  moved permanently: {line}" for line in self.moved]
-        out += [f"  quiet: {line}" for line in self.quiet]
+        count = {state: len(self.in_state(state)) for state in STATES}
+        out = [f"sources: {count['healthy']} healthy, {count['failing']} failing, "
+               f"{count['broken']} broken, {count['disabled']} disabled"]  # fmt: skip
+        out += [f"  broken: {s.name} since {s.failing_since:%Y-%m-%d}: {s.error}"
+                for s in self.in_state("broken")]  # fmt: skip
+        out += [f"  failing: {s.name} ({s.failures}x): {s.error}" for s in self.in_state("failing")]
+        out += [
+            f"  moved permanently: {s.name} to {s.moved_to}" for s in self.sources if s.moved_to
+        ]
+        out += [f"  quiet: {_quiet(s)}" for s in self.sources if s.quiet]
         oldest = (
             f", oldest queued {self.oldest_pending:%Y-%m-%d %H:%M} UTC"
             if self.oldest_pending
@@ -63,32 +80,68 @@ class Status:
         out.append(f"next countdown: {upcoming}")
         return out
 
+    def as_json(self) -> dict[str, Any]:
+        """The same, for a monitoring script: times in ISO 8601 (UTC), absent ones null."""
+        return {
+            "sources": [
+                {
+                    "name": s.name,
+                    "state": s.state,
+                    "error": s.error,
+                    "failing_since": _iso(s.failing_since),
+                    "consecutive_failures": s.failures,
+                    "moved_to": s.moved_to,
+                    "newest_story_at": _iso(s.newest_story),
+                    "quiet": s.quiet,
+                }
+                for s in self.sources
+            ],
+            "outbox": {
+                "waiting": self.pending,
+                "oldest_waiting_since": _iso(self.oldest_pending),
+                "failed": self.failed_posts,
+            },
+            "last_poll": _iso(self.last_poll),
+            "next_poll": (
+                {"source": self.next_poll[0], "at": _iso(self.next_poll[1])}
+                if self.next_poll
+                else None
+            ),
+            "next_countdown": _iso(self.next_countdown),
+        }
+
+
+STATES = ("healthy", "failing", "broken", "disabled")
+
+
+def _quiet(source: SourceHealth) -> str:
+    if source.newest_story:
+        return f"{source.name}: no new story since {source.newest_story:%Y-%m-%d}"
+    return f"{source.name}: no story since it was added on {source.added:%Y-%m-%d}"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
 
 def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
     status = Status()
     newest = StoryRepo(session).newest_by_source()
     for source in session.exec(select(Source).order_by(col(Source.name))).all():
         if not source.enabled:
-            status.disabled.append(source.name)
+            state, error = "disabled", source.disabled_reason
         elif is_broken(source.failing_since, source.last_status, now):
-            status.broken.append(
-                f"{source.name} since {source.failing_since:%Y-%m-%d}: {source.last_error}"
-            )
+            state, error = "broken", source.last_error
         elif source.consecutive_failures:
-            status.failing.append(
-                f"{source.name} ({source.consecutive_failures}x): {source.last_error}"
-            )
+            state, error = "failing", source.last_error
         else:
-            status.healthy.append(source.name)
-            added = source.created_at
-            if is_quiet(seen := newest.get(source.id or 0), added, now):
-                status.quiet.append(
-                    f"{source.name}: no new story since {seen:%Y-%m-%d}"
-                    if seen
-                    else f"{source.name}: no story since it was added on {added:%Y-%m-%d}"
-                )
-        if source.enabled and source.moved_to:
-            status.moved.append(f"{source.name} to {shown_url(source.moved_to)}")
+            state, error = "healthy", None
+        story = newest.get(source.id or 0)
+        status.sources.append(SourceHealth(
+            source.name, state, error, source.failing_since, source.consecutive_failures,
+            shown_url(source.moved_to) if source.enabled and source.moved_to else None, story,
+            state == "healthy" and is_quiet(story, source.created_at, now), source.created_at,
+        ))  # fmt: skip
         if source.last_polled_at and (
             status.last_poll is None or source.last_polled_at > status.last_poll
         ):

@@ -1,6 +1,7 @@
 """The command line as a person (or a script) uses it: real processes, real exit codes."""
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -312,3 +313,27 @@ def test_a_fetching_child_forked_on_a_wrong_guess_is_ended(
     assert result.returncode == code, result.stderr
     forked = "--once" in argv
     assert result.stdout.splitlines() == [f"forked {forked}"] + (["child ended"] if forked else [])
+
+
+def test_status_json_is_one_object_a_monitoring_script_reads(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    (tmp_path / "feeds.yaml").write_text("sources: []\n")
+    assert _run("db", "upgrade", cwd=tmp_path, env={"DATABASE_URL": url}).returncode == 0
+    store = Store(make_engine(url))
+    since = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+    with store.session() as session:
+        session.add(Source(name="Gone", url="https://gone.example/", interval_seconds=900,
+                           last_status=410, last_error="HTTP 410 Gone", consecutive_failures=1,
+                           failing_since=since))  # fmt: skip
+    store.close()
+    result = _run("status", "--json", cwd=tmp_path, env={"DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    report = json.loads(line)
+    [gone] = report["sources"]
+    assert (gone["name"], gone["state"], gone["error"], gone["failing_since"]) == (
+        "Gone", "broken", "HTTP 410 Gone", "2026-12-06T09:30:00+00:00",
+    )  # fmt: skip
+    assert report["outbox"] == {"waiting": 0, "oldest_waiting_since": None, "failed": 0}
+    assert report["next_poll"]["source"] == "Gone"  # never polled: due now
+    assert (report["last_poll"], report["next_countdown"]) == (None, None)

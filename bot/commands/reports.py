@@ -84,13 +84,15 @@ def calendar(args: argparse.Namespace, settings: "Settings") -> int:
 
 
 def status(args: argparse.Namespace, settings: "Settings") -> int:
+    import json
     from datetime import UTC, datetime
 
     from bot.status import read_status
 
     def work(config: "FeedsConfig", store: "Store") -> int:
         with store.session() as session:
-            print("\n".join(read_status(session, datetime.now(UTC), config.defaults).lines()))
+            found = read_status(session, datetime.now(UTC), config.defaults)
+        print(json.dumps(found.as_json()) if args.json else "\n".join(found.lines()))
         return EXIT_OK
 
     return with_store(args, settings, work)

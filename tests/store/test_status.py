@@ -1,5 +1,6 @@
 """`premiere-bot status` reads the state of a running bot from the database."""
 
+import json
 from datetime import UTC, datetime, time, timedelta
 
 from bot.config import parse_config
@@ -63,23 +64,46 @@ def test_status(store: Store) -> None:
         outbox.failed(failed, "403")
     with store.session() as session:
         status = read_status(session, NOW, CONFIG.defaults)
-    assert (status.healthy, len(status.failing), len(status.broken)) == (
-        ["Fine", "Quiet", "Silent"], 1, 2,
-    )  # fmt: skip
-    assert status.quiet == [
-        "Quiet: no new story since 2026-11-03",
-        "Silent: no story since it was added on 2026-10-15",
-    ]
-    assert status.broken[0].startswith("Dead since")
-    assert status.broken[1] == "Gone since 2026-11-24: HTTP 410 Gone"
+    assert [(s.name, s.state) for s in status.sources] == [
+        ("Dead", "broken"), ("Fine", "healthy"), ("Gone", "broken"), ("Quiet", "healthy"),
+        ("Shaky", "failing"), ("Silent", "healthy"),
+    ]  # fmt: skip
     assert (status.pending, status.failed_posts) == (2, 1)
     assert status.oldest_pending == NOW - timedelta(minutes=30)
     assert status.last_poll == NOW
     # London's 09:00 has passed (12:00 UTC); Los Angeles' 06:00 is 14:00 UTC today
     assert status.next_countdown == datetime(2026, 11, 24, 14, tzinfo=UTC)
-    assert status.lines()[0] == "sources: 3 healthy, 1 failing, 2 broken, 0 disabled"
-    assert "  moved permanently: Fine to https://***@fine.example/feed" in status.lines()
-    assert "next poll: 2026-11-24 12:07 UTC (Shaky)" in status.lines()
+    assert status.lines() == [
+        "sources: 3 healthy, 1 failing, 2 broken, 0 disabled",
+        "  broken: Dead since 2026-11-20: timeout",
+        "  broken: Gone since 2026-11-24: HTTP 410 Gone",
+        "  failing: Shaky (2x): HTTP 500",
+        "  moved permanently: Fine to https://***@fine.example/feed",
+        "  quiet: Quiet: no new story since 2026-11-03",
+        "  quiet: Silent: no story since it was added on 2026-10-15",
+        "outbox: 2 waiting, oldest queued 2026-11-24 11:30 UTC, 1 failed",
+        "last poll: 2026-11-24 12:00 UTC",
+        "next poll: 2026-11-24 12:07 UTC (Shaky)",
+        "next countdown: 2026-11-24 14:00 UTC",
+    ]
+    report = json.loads(json.dumps(status.as_json()))  # what `status --json` prints
+    by_name = {source["name"]: source for source in report["sources"]}
+    assert by_name["Gone"] == {
+        "name": "Gone", "state": "broken", "error": "HTTP 410 Gone",
+        "failing_since": "2026-11-24T11:00:00+00:00", "consecutive_failures": 1,
+        "moved_to": None, "newest_story_at": None, "quiet": False,
+    }  # fmt: skip
+    assert (by_name["Quiet"]["quiet"], by_name["Quiet"]["newest_story_at"]) == (
+        True, "2026-11-03T12:00:00+00:00",
+    )  # fmt: skip
+    assert by_name["Fine"]["moved_to"] == "https://***@fine.example/feed"
+    assert report["outbox"] == {
+        "waiting": 2, "oldest_waiting_since": "2026-11-24T11:30:00+00:00", "failed": 1,
+    }  # fmt: skip
+    assert report["next_poll"] == {"source": "Shaky", "at": "2026-11-24T12:07:00+00:00"}
+    assert (report["last_poll"], report["next_countdown"]) == (
+        "2026-11-24T12:00:00+00:00", "2026-11-24T14:00:00+00:00",
+    )  # fmt: skip
 
 
 def test_the_next_poll_is_the_one_the_cycles_take_next(store: Store) -> None:
