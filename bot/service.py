@@ -30,7 +30,7 @@ from bot.notify.digest import queue_digests
 from bot.notify.sender import Sender
 from bot.store.db import Store
 from bot.store.guilds import GuildSettingsRepo
-from bot.store.outbox import OutboxRepo, notice
+from bot.store.outbox import NewPost, OutboxRepo, notice
 from bot.store.polls import PollSettings
 from bot.store.releases import ReleaseRepo
 from bot.store.sources import SyncReport
@@ -221,36 +221,21 @@ class Service:
         return GuildSettingsRepo(session).effective(guild_id, self.config.defaults).admin_channel_id
 
     def _report_source(self, source: Source) -> int:
-        """Notices to the operator's admin channel about a source: one per failing streak of
-        a broken source (three days of failures, or a site that answered 410 Gone), and one
-        per address it moved to.
-        Returns how many were queued (each is queued once)."""
+        """Notices to the operator's admin channel about a source: one when a new source's
+        first poll fails (a mistyped address, a page given for its feed), one per failing
+        streak of a broken source (three days of failures, or a site that answered 410
+        Gone), and one per address it moved to. Returns how many were queued (each key is
+        queued once)."""
         channel = self.config.defaults.admin_channel
         if channel is None:
             return 0
         now = self.clock()
-        posts = []
-        since = source.failing_since
-        if since is not None and is_broken(since, source.last_status, now):
-            why = (
-                "The site answers that it is gone for good"
-                if source.last_status == GONE
-                else "It has failed"
-            )
-            posts.append(notice(
-                f"notice:broken-source:{source.id}:{since:%Y%m%dT%H%M%S}", 0, channel,
-                f"The feed {source.name!r} is broken",
-                f"{why} since {since:%Y-%m-%d %H:%M} UTC: {source.last_error}. "
-                f"It is retried daily. {shown_url(source.url)}",
-            ))  # fmt: skip
-        if source.moved_to:
-            address = hashlib.sha256(source.moved_to.encode()).hexdigest()[:16]
-            posts.append(notice(
-                f"notice:moved-source:{source.id}:{address}", 0, channel,
-                f"The feed {source.name!r} has moved",
-                f"{shown_url(source.url)} redirects permanently to {shown_url(source.moved_to)}: "
-                "give the source its new address in feeds.yaml.",
-            ))  # fmt: skip
+        failing = (
+            _broken_notice(source, channel)
+            if is_broken(source.failing_since, source.last_status, now)
+            else _first_failure_notice(source, channel)
+        )
+        posts = [post for post in (failing, _moved_notice(source, channel)) if post is not None]
         if not posts:
             return 0
         with self.store.session() as session:
@@ -297,3 +282,41 @@ async def guarded(name: str, job: Callable[[], Awaitable[T]]) -> T | None:
     except Exception:
         log.exception("job failed job=%s", name)
         return None
+
+
+def _first_failure_notice(source: Source, channel: int) -> NewPost | None:
+    """For a source that has failed and never once succeeded: what it was told is likely
+    wrong, and waiting three days for it to count as broken would only delay the fix."""
+    if source.last_success_at is not None or not source.consecutive_failures:
+        return None
+    return notice(
+        f"notice:first-poll-failed:{source.id}", 0, channel,
+        f"The new feed {source.name!r} failed its first poll",
+        f"{source.last_error}. Check its address in feeds.yaml; it is retried with backoff "
+        f"meanwhile. {shown_url(source.url)}",
+    )  # fmt: skip
+
+
+def _broken_notice(source: Source, channel: int) -> NewPost:
+    since = source.failing_since
+    assert since is not None
+    gone = source.last_status == GONE
+    why = "The site answers that it is gone for good" if gone else "It has failed"
+    return notice(
+        f"notice:broken-source:{source.id}:{since:%Y%m%dT%H%M%S}", 0, channel,
+        f"The feed {source.name!r} is broken",
+        f"{why} since {since:%Y-%m-%d %H:%M} UTC: {source.last_error}. "
+        f"It is retried daily. {shown_url(source.url)}",
+    )  # fmt: skip
+
+
+def _moved_notice(source: Source, channel: int) -> NewPost | None:
+    if not source.moved_to:
+        return None
+    address = hashlib.sha256(source.moved_to.encode()).hexdigest()[:16]
+    return notice(
+        f"notice:moved-source:{source.id}:{address}", 0, channel,
+        f"The feed {source.name!r} has moved",
+        f"{shown_url(source.url)} redirects permanently to {shown_url(source.moved_to)}: "
+        "give the source its new address in feeds.yaml.",
+    )  # fmt: skip

@@ -125,12 +125,33 @@ async def test_a_broken_source_is_reported_once_per_streak(
         assert "reader:***@" in str(notice.payload) and "s3cret" not in str(notice.payload)
 
 
-async def test_a_source_failing_for_less_than_three_days_is_not_reported(
+async def test_a_source_that_worked_and_fails_for_less_than_three_days_is_not_reported(
     store: Store, tmp_path: Path, parsers: ParsingPool
 ) -> None:
     config, source = _failing(store, tmp_path / "feeds.yaml", timedelta(days=2), 404)
+    source.last_success_at = utcnow() - timedelta(days=3)
     async with _service(store, config, parsers) as service:
         assert service._report_source(source) == 0
+
+
+async def test_a_new_source_whose_first_poll_fails_is_reported_once(
+    store: Store, tmp_path: Path, parsers: ParsingPool
+) -> None:
+    """A mistyped address, or a page given for its feed, is told the hour it is added,
+    not three days later when the source counts as broken."""
+    config, source = _failing(store, tmp_path / "feeds.yaml", timedelta(0), 404)
+    source.consecutive_failures = 1
+    async with _service(store, config, parsers) as service:
+        assert service._report_source(source) == 1
+        source.consecutive_failures = 2  # the retries are not reported again
+        assert service._report_source(source) == 0
+    with store.session() as session:
+        [notice] = session.exec(select(Outbox)).all()
+    assert notice.payload["headline"] == "The new feed 'One' failed its first poll"
+    assert notice.payload["excerpt"] == (
+        "HTTP 404. Check its address in feeds.yaml; it is retried with backoff meanwhile. "
+        + source.url
+    )
 
 
 async def test_a_moved_source_is_reported_once_per_address(
