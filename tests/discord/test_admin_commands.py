@@ -93,17 +93,26 @@ async def test_feeds_status(simcord_env, bot_store: Store) -> None:  # type: ign
     now = datetime.now(UTC)
     with bot_store.session() as session:
         session.add(
-            Source(name="Good", url="https://good/", interval_seconds=900, last_success_at=now)
+            Source(
+                name="Good",
+                url="https://good/",
+                interval_seconds=900,
+                last_success_at=now,
+                last_polled_at=now,
+            )
         )
         moved_to = "https://user:secret@new.example/feed?`x`"  # shown without its password
         session.add(Source(name="Moved", url="https://old.example/", interval_seconds=900,
-                           last_success_at=now, moved_to=moved_to))  # fmt: skip
+                           last_success_at=now, last_polled_at=now,
+                           moved_to=moved_to))  # fmt: skip
         error = "HTTP 500 *Down* [see](https://evil.example)"  # the reason phrase is the site's
         broken = Source(name="Bad", url="https://bad/", interval_seconds=900, last_error=error)
         broken.consecutive_failures, broken.failing_since = 9, now - timedelta(days=4)
         session.add(broken)
         quiet = Source(name="Quiet", url="https://quiet/", interval_seconds=900,
-                       last_success_at=now, created_at=now - timedelta(days=60))  # fmt: skip
+                       last_success_at=now, last_polled_at=now,
+                       created_at=now - timedelta(days=60))  # fmt: skip
+        session.add(Source(name="Waiting", url="https://new.example/", interval_seconds=900))
         session.add(quiet)
         session.flush()
         last_story = now - timedelta(days=20)
@@ -122,6 +131,7 @@ async def test_feeds_status(simcord_env, bot_store: Store) -> None:  # type: ign
     assert lines[3].startswith(
         f"• **Quiet** - quiet: no new story since <t:{int(last_story.timestamp())}:R> · last"
     )
+    assert lines[4] == "• **Waiting** - not polled yet · last success never"
 
 
 async def test_digest_and_admin_channel_settings(simcord_env, bot_store: Store) -> None:  # type: ignore[no-untyped-def]
@@ -153,7 +163,8 @@ async def test_feeds_status_of_many_sources_comes_in_several_private_messages(
     with bot_store.session() as session:
         for n, name in enumerate(names):
             session.add(Source(name=name, url=f"https://site{n}.example/feed/",
-                               interval_seconds=900, last_success_at=now))  # fmt: skip
+                               interval_seconds=900, last_success_at=now,
+                               last_polled_at=now))  # fmt: skip
     result = await admin.slash(channel, "feeds status")
     messages = [result.response, *result.followups]
     assert len(messages) > 1 and all(len(m.content) <= 2000 for m in messages)

@@ -211,6 +211,8 @@ class Admin(commands.Cog):
                         state = f"BROKEN: {error}"
                     elif error:
                         state = f"failing ({source.consecutive_failures}x): {error}"
+                    elif source.last_polled_at is None:
+                        state = "not polled yet"
                     elif is_quiet(story := newest.get(source.id or 0), source.created_at, now):
                         state = (
                             f"quiet: no new story since {_when(story)}"
