@@ -19,7 +19,7 @@ from bot.store.tables import Follow, Outbox, Source
 
 
 class SourceHealth(NamedTuple):
-    """One source as `status` reports it."""
+    """One source as `status` and `/feeds status` report it."""
 
     name: str
     state: str  # healthy | failing | broken | disabled
@@ -30,6 +30,8 @@ class SourceHealth(NamedTuple):
     newest_story: datetime | None  # when its newest story was first seen
     quiet: bool  # healthy, with no new story for two weeks (polling.is_quiet)
     added: datetime
+    last_polled: datetime | None
+    last_success: datetime | None
 
 
 @dataclass
@@ -124,9 +126,10 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
-    status = Status()
+def source_health(session: Session, now: datetime) -> list[SourceHealth]:
+    """Every source's health, in name order."""
     newest = StoryRepo(session).newest_by_source()
+    found = []
     for source in session.exec(select(Source).order_by(col(Source.name))).all():
         if not source.enabled:
             state, error = "disabled", source.disabled_reason
@@ -137,15 +140,19 @@ def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
         else:
             state, error = "healthy", None
         story = newest.get(source.id or 0)
-        status.sources.append(SourceHealth(
+        found.append(SourceHealth(
             source.name, state, error, source.failing_since, source.consecutive_failures,
             shown_url(source.moved_to) if source.enabled and source.moved_to else None, story,
             state == "healthy" and is_quiet(story, source.created_at, now), source.created_at,
+            source.last_polled_at, source.last_success_at,
         ))  # fmt: skip
-        if source.last_polled_at and (
-            status.last_poll is None or source.last_polled_at > status.last_poll
-        ):
-            status.last_poll = source.last_polled_at
+    return found
+
+
+def read_status(session: Session, now: datetime, defaults: Defaults) -> Status:
+    status = Status(source_health(session, now))
+    polled = [s.last_polled for s in status.sources if s.last_polled]
+    status.last_poll = max(polled, default=None)
     status.next_poll = PollStore.within(session).next_due(now)
     waiting = col(Outbox.status).in_([PENDING, SENDING])
     status.pending = session.exec(select(func.count()).select_from(Outbox).where(waiting)).one()

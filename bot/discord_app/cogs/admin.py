@@ -15,16 +15,13 @@ from bot.config.schema import Defaults
 from bot.discord_app.cogs.common import UserError, catalogue_choices, send_lines, title_of
 from bot.discord_app.render import release_when
 from bot.domain.dates import ReleaseDate
-from bot.domain.links import shown_url
-from bot.domain.polling import is_broken, is_quiet
 from bot.domain.release import AlertMode
+from bot.status import SourceHealth, source_health
 from bot.store.db import Store
 from bot.store.digests import DigestRepo
 from bot.store.guilds import GuildSettingsRepo
 from bot.store.releases import ReleaseRepo
 from bot.store.shows import ShowRepo
-from bot.store.sources import SourceRepo
-from bot.store.stories import StoryRepo
 
 _ZONES = sorted(zoneinfo.available_timezones())
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
@@ -198,39 +195,11 @@ class Admin(commands.Cog):
     async def feeds_status(self, interaction: discord.Interaction) -> None:
         now = datetime.now(UTC)
 
-        def lines() -> list[str]:
+        def health() -> list[SourceHealth]:
             with self.store.session() as session:
-                rows = []
-                newest = StoryRepo(session).newest_by_source()
-                for source in SourceRepo(session).all():
-                    # What the site answered, as it was (an HTTP reason phrase is the site's).
-                    error = discord.utils.escape_markdown(source.last_error or "")
-                    if not source.enabled:
-                        state = f"off ({source.disabled_reason})"
-                    elif is_broken(source.failing_since, source.last_status, now):
-                        state = f"BROKEN: {error}"
-                    elif error:
-                        state = f"failing ({source.consecutive_failures}x): {error}"
-                    elif source.last_polled_at is None:
-                        state = "not polled yet"
-                    elif is_quiet(story := newest.get(source.id or 0), source.created_at, now):
-                        state = (
-                            f"quiet: no new story since {_when(story)}"
-                            if story
-                            else f"quiet: no story since it was added {_when(source.created_at)}"
-                        )
-                    else:
-                        state = "ok"
-                    if source.enabled and source.moved_to:
-                        # In a code span: shown as it is, whatever characters it holds.
-                        moved_to = shown_url(source.moved_to).replace("`", "%60")
-                        state += f", moved permanently to `{moved_to}`"
-                    seen = source.last_success_at
-                    last = _when(seen) if seen else "never"
-                    rows.append(f"• **{source.name}** - {state} · last success {last}")
-                return rows
+                return source_health(session, now)
 
-        rows = await asyncio.to_thread(lines)
+        rows = [_status_line(source) for source in await asyncio.to_thread(health)]
         await send_lines(
             interaction, rows or ["No sources: add some to feeds.yaml."], ephemeral=True
         )
@@ -254,6 +223,31 @@ class Admin(commands.Cog):
 
         await asyncio.to_thread(save)
         await interaction.response.send_message(reply)
+
+
+def _status_line(source: SourceHealth) -> str:
+    # What the site answered, as it was (an HTTP reason phrase is the site's).
+    error = discord.utils.escape_markdown(source.error or "")
+    if source.state == "disabled":
+        state = f"off ({source.error})"
+    elif source.state == "broken":
+        state = f"BROKEN: {error}"
+    elif source.state == "failing":
+        state = f"failing ({source.failures}x): {error}"
+    elif source.last_polled is None:
+        state = "not polled yet"
+    elif source.quiet:
+        state = (
+            f"quiet: no new story since {_when(source.newest_story)}"
+            if source.newest_story
+            else f"quiet: no story since it was added {_when(source.added)}"
+        )
+    else:
+        state = "ok"
+    if source.moved_to:  # in a code span: shown as it is, whatever characters it holds
+        state += f", moved permanently to `{source.moved_to.replace('`', '%60')}`"
+    last = _when(source.last_success) if source.last_success else "never"
+    return f"• **{source.name}** - {state} · last success {last}"
 
 
 def _when(moment: datetime) -> str:
