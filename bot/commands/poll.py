@@ -132,7 +132,8 @@ class _PollPlan(NamedTuple):
     """What a poll does before its cycle, from feeds.yaml and the database."""
 
     settings: "PollSettings"
-    apply: "tuple[FeedsConfig, list[str]] | None"  # the config to apply, its sources' new URLs
+    # The config to apply, and its new sources' URLs with their own fetch timeouts.
+    apply: "tuple[FeedsConfig, dict[str, float | None]] | None"
     remember: "ConfigRead | None"  # what to keep of feeds.yaml, once applied
 
 
@@ -170,22 +171,19 @@ def _config_bytes(path: Path) -> bytes | None:
 
 def _unapplied_sources(
     polls: "PollStore", config: "FeedsConfig", digest: str, state: "ConfigState", names: list[str]
-) -> list[str] | None:
+) -> "dict[str, float | None] | None":
     """None when the schema is current and `config` (whose digest is `digest`) applied
     already; else the URLs of its enabled sources that have no row yet (every one, before
-    the schema exists), no fetch timeout of their own (EarlyPolls.take), and one of `names`
-    if any are given (--source)."""
+    the schema exists) and are among `names` if any are given (--source), with their own
+    fetch timeouts."""
     if state.applied_already(digest):
         return None
     known = polls.source_urls() if state.revision is not None else set()
-    return [
-        source.url
+    return {
+        source.url: source.fetch_timeout_seconds
         for source in config.sources
-        if source.enabled
-        and source.fetch_timeout is None
-        and source.url not in known
-        and (not names or source.name in names)
-    ]
+        if source.enabled and source.url not in known and (not names or source.name in names)
+    }
 
 
 def _apply(config: "FeedsConfig", store: "Store") -> int:

@@ -183,6 +183,11 @@ class SourceConfig(_Strict):
     def _timeout_in_range(cls, value: timedelta | None) -> timedelta | None:
         return None if value is None else check_fetch_timeout(value)
 
+    @property
+    def fetch_timeout_seconds(self) -> float | None:
+        """The source's own timeout as the poller takes it (its row's column)."""
+        return None if self.fetch_timeout is None else self.fetch_timeout.total_seconds()
+
 
 class ShowConfig(_Strict):
     title: Name

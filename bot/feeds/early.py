@@ -10,7 +10,7 @@ other core meanwhile, and the cycle takes it as the answer to its own request (a
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from bot.feeds.entry import ParsedFeed
@@ -23,6 +23,7 @@ Parsing = asyncio.Future[ParsedFeed]
 
 class EarlyPoll(NamedTuple):
     started: float  # time.perf_counter() as its request was made: a poll's time counts from it
+    fetch_timeout: float | None  # the source's own, as the cycle would send it
     answer: asyncio.Task[tuple[Fetched, Parsing | None]]
 
 
@@ -34,20 +35,23 @@ class EarlyPolls:
         self._parsers = parsers
         self._polls: dict[str, EarlyPoll] = {}
 
-    def start(self, urls: Iterable[str]) -> None:
-        """Polls `urls` (at most as many as the fetcher has requests in flight, which bounds
-        the bodies held until the cycle takes them). Their parses go to the worker processes
-        at once: this process is busy applying feeds.yaml, and a parse thread in it would
-        slow that down."""
-        urls = list(dict.fromkeys(urls))[: self._fetcher.limits.total]
-        if urls:
+    def start(self, sources: Mapping[str, float | None]) -> None:
+        """Polls the URLs of `sources`, each with its source's own fetch timeout (None: the
+        fetcher's), at most as many as the fetcher has requests in flight, which bounds the
+        bodies held until the cycle takes them. Their parses go to the worker processes at
+        once: this process is busy applying feeds.yaml, and a parse thread in it would slow
+        that down."""
+        requests = list(sources.items())[: self._fetcher.limits.total]
+        if requests:
             self._parsers.start_workers()
-        for url in urls:
-            started = time.perf_counter()
-            self._polls[url] = EarlyPoll(started, asyncio.ensure_future(self._poll(url)))
+        for url, timeout in requests:
+            answer = asyncio.ensure_future(self._poll(url, timeout))
+            self._polls[url] = EarlyPoll(time.perf_counter(), timeout, answer)
 
-    async def _poll(self, url: str) -> tuple[Fetched, Parsing | None]:
-        fetched = await self._fetcher.fetch(url)
+    async def _poll(
+        self, url: str, fetch_timeout: float | None
+    ) -> tuple[Fetched, Parsing | None]:
+        fetched = await self._fetcher.fetch(url, fetch_timeout=fetch_timeout)
         if fetched.body is None:
             return fetched, None
         parsing = asyncio.ensure_future(
@@ -57,12 +61,14 @@ class EarlyPolls:
 
     def take(self, source: PollTarget) -> EarlyPoll | None:
         """The early poll of `source`'s URL, if one was started and the cycle would have sent
-        the same request: trusted (no address guard), with the fetcher's timeout, without
+        the same request: trusted (no address guard), with the same timeout, without
         validators, nothing parsed before. Awaiting its answer gives the answer and its
         parse, or raises what fetching raised."""
         polled = source.etag or source.last_modified or source.body_hash or source.item_digests
-        same = source.trusted and source.fetch_timeout_seconds is None and not polled
-        return self._polls.pop(source.url, None) if same else None
+        early = self._polls.get(source.url)
+        if early is None or early.fetch_timeout != source.fetch_timeout_seconds:
+            return None
+        return self._polls.pop(source.url) if source.trusted and not polled else None
 
     async def close(self) -> None:
         """Cancels the polls no source took (a cycle cut short)."""

@@ -65,8 +65,7 @@ class SourceRepo:
         added: list[dict[str, Any]] = []
         for source in config.sources:
             interval = int(config.interval_of(source).total_seconds())
-            own = source.fetch_timeout
-            timeout = None if own is None else own.total_seconds()
+            timeout = source.fetch_timeout_seconds
             disabled = None if source.enabled else DISABLED_IN_CONFIG
             row = existing.get(source.url)
             if row is None:

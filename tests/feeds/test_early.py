@@ -17,7 +17,7 @@ async def test_a_new_sources_early_answer_is_the_cycles_and_is_not_fetched_again
     failing = feed_server.serve("/failing", status(500))
     new_id, failing_id = add_source(store, "New", url), add_source(store, "Failing", failing)
     early = poller.early = EarlyPolls(poller.fetcher, poller.parsers)
-    early.start([url, failing])
+    early.start({url: None, failing: None})
     await feed_server.requested(2)
     # Answered already: what the server says now is not what the cycle stores.
     feed_server.serve("/new", feed(fixture("atom.xml")))
@@ -41,7 +41,7 @@ async def test_a_source_polled_before_or_guarded_sends_its_own_request(
     guarded = feed_server.serve("/guarded", feed(fixture("rss2.xml")))
     add_source(store, "Guarded", guarded, trusted=False)
     early = poller.early = EarlyPolls(poller.fetcher, poller.parsers)
-    early.start([known, guarded])
+    early.start({known: None, guarded: None})
     await feed_server.requested(3)
     outcomes = await poll_all(poller)
     await early.close()
@@ -65,7 +65,7 @@ async def test_a_source_polled_early_reports_the_time_from_its_early_request(
     url = feed_server.serve("/slow", slow(0.3))
     add_source(store, "Slow", url)
     early = poller.early = EarlyPolls(poller.fetcher, poller.parsers)
-    early.start([url])
+    early.start({url: None})
     await feed_server.requested(1)
     await asyncio.sleep(0.5)  # answered (after 0.3 s) before the cycle starts
     outcome = (await poll_all(poller))["Slow"]
@@ -73,3 +73,22 @@ async def test_a_source_polled_early_reports_the_time_from_its_early_request(
     assert (outcome.status, outcome.new) == ("ok", 3)
     assert outcome.elapsed_ms >= 300
     assert [path for path, _ in feed_server.requests] == ["/slow"]
+
+
+async def test_a_source_with_a_timeout_of_its_own_is_polled_early_with_it(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    """The poller's fetcher allows 2 s; a source given 4 s (feeds.yaml) is asked early with
+    its 4 s, and that answer is the cycle's. One asked early with the fetcher's 2 s is not
+    taken for a source whose own timeout is 4 s: the cycle sends its own request."""
+    patient = feed_server.serve("/patient", slow(3))
+    changed = feed_server.serve("/changed", feed(fixture("rss2.xml")))
+    add_source(store, "Patient", patient, fetch_timeout=4)
+    add_source(store, "Changed", changed, fetch_timeout=4)
+    early = poller.early = EarlyPolls(poller.fetcher, poller.parsers)
+    early.start({patient: 4, changed: None})
+    await feed_server.requested(2)
+    outcomes = await poll_all(poller)
+    await early.close()
+    assert (outcomes["Patient"].status, outcomes["Patient"].new) == ("ok", 3)
+    assert sorted(path for path, _ in feed_server.requests) == ["/changed", "/changed", "/patient"]
