@@ -48,9 +48,7 @@ class EarlyPolls:
             answer = asyncio.ensure_future(self._poll(url, timeout))
             self._polls[url] = EarlyPoll(time.perf_counter(), timeout, answer)
 
-    async def _poll(
-        self, url: str, fetch_timeout: float | None
-    ) -> tuple[Fetched, Parsing | None]:
+    async def _poll(self, url: str, fetch_timeout: float | None) -> tuple[Fetched, Parsing | None]:
         fetched = await self._fetcher.fetch(url, fetch_timeout=fetch_timeout)
         if fetched.body is None:
             return fetched, None
