@@ -33,6 +33,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from statistics import median
 
@@ -268,8 +269,18 @@ def main() -> None:
     # source; with PYTHONDONTWRITEBYTECODE set (as on this project's machines) every run
     # would compile it again. Both sides start from bytecode, as a wheel install would.
     compileall.compile_dir(HERE.parent / "bot", quiet=1)
+    # Off when the installed feedparser's code is not the code they were written for.
+    short_paths = ", ".join(_short_paths()) or "none (parsing is slower)"
+    print(f"feedparser {version('feedparser')}, short paths: {short_paths}")
     for count in args.feeds:
         bench(count, with_reader=not args.skip_reader, repeat=args.repeat)
+
+
+def _short_paths() -> tuple[str, ...]:
+    import bot.feeds.parse  # noqa: F401  (installs them)
+    from bot.feeds import feedparser_speedups
+
+    return feedparser_speedups.ACTIVE
 
 
 if __name__ == "__main__":

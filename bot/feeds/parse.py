@@ -1,7 +1,6 @@
 """Feed bytes to entries. CPU-bound (feedparser), so it runs in worker processes."""
 
 import calendar
-import copy
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -9,11 +8,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
-from feedparser.util import FeedParserDict
 
 from bot.domain.links import is_relative, story_link, without_credentials
 from bot.domain.markup import plain_text
 from bot.domain.names import fold
+from bot.feeds import feedparser_speedups
 from bot.feeds.entry import Entry, NotAFeed, ParsedFeed
 
 TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
@@ -25,23 +24,7 @@ TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
 _REF = rb"&#(5[5-7]\d{3}|\d{6,}|[xX]0*(?:[dD][89a-fA-F][0-9a-fA-F]{2}|[0-9a-fA-F]{5,}));"
 _WIDE_REFS = re.compile(_REF + rb"(?:" + _REF + rb")?")
 
-
-def _deep_copy(self: FeedParserDict, memo: dict[int, Any]) -> FeedParserDict:
-    """What copy.deepcopy makes of a FeedParserDict, made directly. feedparser deep-copies
-    its content parameters (a FeedParserDict) for every title and summary it reads, and
-    without this method copy.deepcopy looks for it through FeedParserDict.__getattr__ (a
-    KeyError turned AttributeError) and then rebuilds the dict through __reduce_ex__: a
-    tenth of a first poll's CPU (tests/feeds/test_parse.py checks that the feeds read the
-    same)."""
-    copied = memo[id(self)] = type(self)()
-    copied.__dict__.update(copy.deepcopy(self.__dict__, memo))
-    for key, value in self.items():
-        copied[key] = copy.deepcopy(value, memo)
-    return copied
-
-
-if not hasattr(FeedParserDict, "__deepcopy__"):  # a later feedparser's own comes first
-    FeedParserDict.__deepcopy__ = _deep_copy
+feedparser_speedups.install()  # here, as every process that parses imports this module
 
 
 def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from feedparser import mixin
+from feedparser.util import FeedParserDict
 
+from bot.feeds import feedparser_speedups
 from bot.feeds.entry import NotAFeed
 from bot.feeds.parse import parse_feed
 from tests.feeds.conftest import FIXTURES
@@ -39,7 +42,8 @@ def test_a_parser_crash_costs_the_feed_with_a_clear_error(monkeypatch: pytest.Mo
 
 
 # Every kind of content parameter feedparser copies: a base and a language in force, text,
-# HTML and XHTML, two contents, and a source element (copied whole into its entry).
+# HTML and XHTML, two contents, and a source element (copied whole into its entry); an empty
+# link, which is the base in force.
 _DETAILED_ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en" xml:base="https://site.example/">
   <title type="text">Detailed</title>
@@ -48,6 +52,8 @@ _DETAILED_ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
     <title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">Saison <b>2</b></div></title>
     <id>tag:site.example,2026:1</id>
     <link href="one"/>
+    <link rel="related" href=""/>
+    <link rel="license" href="https://creativecommons.org/licenses/by/4.0/"/>
     <summary type="html">&lt;p&gt;R&amp;eacute;sum&amp;eacute;&lt;/p&gt;</summary>
     <content type="text">plain</content>
     <content type="html">&lt;i&gt;rich&lt;/i&gt;</content>
@@ -56,33 +62,48 @@ _DETAILED_ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
   </entry>
 </feed>"""
 
+# The keys FeedParserDict does more for than look up (bot/feeds/feedparser_speedups.py):
+# a category, an enclosure, a published date without an updated one, the old names.
+_SPECIAL_RSS = b"""<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Special</title><description>old name</description>
+  <item><title>One</title><guid>g1</guid><category>TV</category><description>d</description>
+    <enclosure url="https://site.example/1.mp3" length="10" type="audio/mpeg"/>
+    <pubDate>Tue, 24 Nov 2026 12:00:00 +0000</pubDate></item>
+</channel></rss>"""
+
 _READ_ALL = """
-import pathlib, sys
+import pathlib, sys, warnings
 import feedparser
 if sys.argv[1] == "faster":
     import bot.feeds.parse
-    from feedparser.util import FeedParserDict
-    assert "__deepcopy__" in vars(FeedParserDict)
+    from bot.feeds import feedparser_speedups
+    assert len(feedparser_speedups.ACTIVE) == 4, feedparser_speedups.ACTIVE
+asked = ["category", "enclosures", "license", "updated", "updated_parsed", "description",
+         "guid", "date", "id", "title", "nothing"]
 for path in sorted(pathlib.Path(sys.argv[2]).iterdir()):
-    try:
-        parsed = feedparser.parse(
-            path.read_bytes(), sanitize_html=False, resolve_relative_uris=False
-        )
-    except Exception as crash:  # one fixture is there for a crash parse_feed prevents
-        print(path.name, repr(crash))
-    else:
+    for options in ({"sanitize_html": False, "resolve_relative_uris": False}, {}):
+        try:
+            parsed = feedparser.parse(path.read_bytes(), **options)
+        except Exception as crash:  # one fixture is there for a crash parse_feed prevents
+            print(path.name, repr(crash))
+            continue
         print(path.name, repr({key: parsed.get(key) for key in ("feed", "entries", "version")}))
+        for entry in [parsed.feed, *parsed.entries]:
+            with warnings.catch_warnings(record=True) as warned:
+                warnings.simplefilter("always")
+                got = [(key, entry.get(key), key in entry) for key in asked]
+            print(" ", got, [str(warning.message)[:30] for warning in warned])
 """
 
 
-def test_feedparser_reads_feeds_the_same_with_its_dicts_copied_directly(
-    tmp_path: Path,
-) -> None:
-    """bot.feeds.parse gives FeedParserDict a __deepcopy__ of its own, for speed: every
-    fixture reads the same with it as in an interpreter that only imported feedparser."""
+def test_feedparser_reads_feeds_the_same_with_its_short_paths(tmp_path: Path) -> None:
+    """bot.feeds.parse installs short paths through feedparser's helpers, for speed: every
+    fixture reads the same with them as in an interpreter that only imported feedparser,
+    the keys FeedParserDict maps or computes included (with their warnings)."""
     for fixture in FIXTURES.iterdir():
         (tmp_path / fixture.name).write_bytes(fixture.read_bytes())
     (tmp_path / "detailed.atom").write_bytes(_DETAILED_ATOM)
+    (tmp_path / "special.rss").write_bytes(_SPECIAL_RSS)
 
     def read_all(how: str) -> str:
         command = [sys.executable, "-c", _READ_ALL, how, str(tmp_path)]
@@ -90,8 +111,46 @@ def test_feedparser_reads_feeds_the_same_with_its_dicts_copied_directly(
 
     faster = read_all("faster")
     assert faster == read_all("as shipped")
-    assert faster.count("\n") == len(list(tmp_path.iterdir()))
+    assert faster.count(".rss {") == 2  # both readings of the special keys' fixture
     assert "'source': {" in faster and "'title_detail': {" in faster  # copies were made
+    for found in [
+        "('category', 'TV', True)",
+        "('enclosures', [{'length': '10', 'type': 'audio/mpeg', 'href': 'https://site.example/1.mp3'}"
+        "], True)",
+        "('license', 'https://creativecommons.org/licenses/by/4.0/', True)",
+        "('updated', 'Tue, 24 Nov 2026 12:00:00 +0000', False)",  # published stands in
+        "('description', 'old name', True)",  # the feed's subtitle
+        "('guid', 'g1', True)",
+        "('nothing', None, False)",
+    ]:
+        assert found in faster
+    assert "'rel': 'related', 'href': 'https://site.example/news/'" in faster
+    assert "['To avoid breaking existing so" in faster  # the warning for "updated"
+
+
+def test_a_short_path_is_left_out_where_feedparser_s_code_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A feedparser whose FeedParserDict.get is not the one the short path was written for
+    keeps its own; the others are installed."""
+    for name in ("get", "__getitem__", "__deepcopy__"):
+        monkeypatch.setattr(FeedParserDict, name, getattr(FeedParserDict, name))
+    monkeypatch.setattr(mixin, "_urljoin", mixin._urljoin)
+    monkeypatch.setattr(feedparser_speedups, "ACTIVE", feedparser_speedups.ACTIVE)
+    monkeypatch.setattr(FeedParserDict, "get", feedparser_speedups._get)
+    monkeypatch.setattr(feedparser_speedups, "_GET_SOURCE", "0" * 16)
+
+    feedparser_speedups.install()
+
+    assert FeedParserDict.get is feedparser_speedups._get
+    assert "FeedParserDict.get" not in feedparser_speedups.ACTIVE
+    assert "FeedParserDict.__getitem__" in feedparser_speedups.ACTIVE
+    assert feedparser_speedups.source_digest(feedparser_speedups._get) != "0" * 16
+
+
+def test_a_function_without_a_readable_source_has_no_digest() -> None:
+    made_here = eval("lambda: 1")  # its file is "<string>"
+    assert feedparser_speedups.source_digest(made_here) is None
 
 
 def test_relative_links_point_where_the_feed_was_read_without_its_credentials() -> None:
