@@ -15,6 +15,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def plain_text(markup: str) -> str:
     """Markup to one line of text: tags dropped, entities decoded, whitespace collapsed."""
-    text = html.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", markup)))
+    if "<" in markup:  # most titles have no tags: both expressions would look for nothing
+        markup = _TAG.sub(" ", _INVISIBLE.sub(" ", markup))
+    text = html.unescape(markup)
     # str.split() breaks on what the regex \s matches, at a quarter of re.sub's cost.
     return " ".join(_CONTROL.sub("", text).split())
