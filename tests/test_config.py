@@ -26,6 +26,7 @@ defaults:
   admin_channel: 123456789012345678
   fetch_timeout: 40s
   max_feed_size: 12MiB
+  address_guard: true
 sources:
   - name: TVLine
     url: https://tvline.com/feed/
@@ -33,6 +34,7 @@ sources:
     url: http://slow.example/rss
     interval: 1h30m
     fetch_timeout: 1m
+    address_guard: false
     enabled: false
 shows:
   - title: "Star Trek: Picard"
@@ -66,6 +68,7 @@ def test_valid_file_becomes_typed_values() -> None:
     assert (slow.interval, slow.enabled) == (timedelta(hours=1, minutes=30), False)
     assert (slow.fetch_timeout, config.sources[0].fetch_timeout) == (timedelta(minutes=1), None)
     assert config.interval_of(config.sources[0]) == timedelta(minutes=20)
+    assert [config.guarded(s) for s in config.sources] == [True, False]
     assert config.shows[0].aliases == ("Picard",)
     assert config.subscriptions[0].mode == "dates"
 
@@ -75,6 +78,7 @@ def test_empty_file_is_an_empty_configuration() -> None:
     assert config.sources == () and config.defaults.timezone == "UTC"
     assert config.defaults.fetch_timeout == timedelta(seconds=15)
     assert config.defaults.max_feed_size == 5 * 1024 * 1024
+    assert config.defaults.address_guard is False
 
 
 def _problems(text: str) -> list[str]:
@@ -160,6 +164,12 @@ def _problems(text: str) -> list[str]:
             "sources:\n  - name: A\n    url: https://a.example/\n    fetch_timeout: 11m\n",
             "feeds.yaml:4: sources[0].fetch_timeout: must be 1s to 10m",
             id="source-fetch-timeout-too-long",
+        ),
+        pytest.param(
+            "sources:\n  - name: A\n    url: https://a.example/\n    address_guard: maybe\n",
+            "feeds.yaml:4: sources[0].address_guard: Input should be a valid boolean, unable to"
+            " interpret input",
+            id="address-guard-not-a-boolean",
         ),
         pytest.param(
             "defaults:\n  max_feed_size: 1GB\n",

@@ -175,14 +175,17 @@ def _unapplied_sources(
     """None when the schema is current and `config` (whose digest is `digest`) applied
     already; else the URLs of its enabled sources that have no row yet (every one, before
     the schema exists) and are among `names` if any are given (--source), with their own
-    fetch timeouts."""
+    fetch timeouts. Not those behind the address guard: early polls are trusted."""
     if state.applied_already(digest):
         return None
     known = polls.source_urls() if state.revision is not None else set()
     return {
         source.url: source.fetch_timeout_seconds
         for source in config.sources
-        if source.enabled and source.url not in known and (not names or source.name in names)
+        if source.enabled
+        and not config.guarded(source)
+        and source.url not in known
+        and (not names or source.name in names)
     }
 
 

@@ -136,6 +136,9 @@ class Defaults(_Strict):
     # is the source's error, never a partial parse). Up to 64 bodies are held at once.
     fetch_timeout: Duration = timedelta(seconds=15)
     max_feed_size: ByteSize = ByteSize(5 * 1024 * 1024)
+    # feeds.yaml's sources are trusted to be on any address (a feed on the bot's own network);
+    # with the guard, a fetch refuses loopback, private, link-local and multicast ones.
+    address_guard: bool = False
 
     _timezone = field_validator("timezone")(check_timezone)
     _interval = field_validator("poll_interval")(check_interval)
@@ -169,6 +172,7 @@ class SourceConfig(_Strict):
     interval: Duration | None = None
     # This source's own, for a site slower than the rest (defaults.fetch_timeout if None).
     fetch_timeout: Duration | None = None
+    address_guard: bool | None = None  # defaults.address_guard if None
     enabled: bool = True
 
     _url = field_validator("url")(check_http_url)
@@ -212,6 +216,12 @@ class FeedsConfig(_Strict):
 
     def interval_of(self, source: SourceConfig) -> timedelta:
         return source.interval or self.defaults.poll_interval
+
+    def guarded(self, source: SourceConfig) -> bool:
+        """Whether fetching the source goes through the address guard (bot/feeds/guard.py)."""
+        if source.address_guard is None:
+            return self.defaults.address_guard
+        return source.address_guard
 
     def digest(self) -> str:
         """Names what applying this configuration writes: the same for files that differ

@@ -64,32 +64,25 @@ class SourceRepo:
         changes: list[tuple[int, dict[str, Any]]] = []
         added: list[dict[str, Any]] = []
         for source in config.sources:
-            interval = int(config.interval_of(source).total_seconds())
-            timeout = source.fetch_timeout_seconds
-            disabled = None if source.enabled else DISABLED_IN_CONFIG
-            row = existing.get(source.url)
-            if row is None:
-                added.append({"name": source.name, "url": source.url, "interval_seconds": interval,
-                              "fetch_timeout_seconds": timeout, "enabled": source.enabled,
-                              "disabled_reason": disabled, "next_poll_at": now})  # fmt: skip
-                report.added.append(source.name)
-                continue
             values = {
                 "name": source.name,
-                "interval_seconds": interval,
-                "fetch_timeout_seconds": timeout,
+                "interval_seconds": int(config.interval_of(source).total_seconds()),
+                "fetch_timeout_seconds": source.fetch_timeout_seconds,
+                "trusted": not config.guarded(source),
                 "enabled": source.enabled,
                 "origin": "config",
-                "disabled_reason": disabled,
+                "disabled_reason": None if source.enabled else DISABLED_IN_CONFIG,
             }
+            row = existing.get(source.url)
+            if row is None:
+                added.append({**values, "url": source.url, "next_poll_at": now})
+                report.added.append(source.name)
+                continue
             if row["disabled_reason"] not in (None, REMOVED_FROM_CONFIG, DISABLED_IN_CONFIG):
                 del values["disabled_reason"]  # a reason set elsewhere is not feeds.yaml's
             changed = {name: v for name, v in values.items() if row[name] != v}
             if changed:
                 report.updated.append(source.name)
-            if not row["trusted"]:
-                changed["trusted"] = True
-            if changed:
                 changes.append((row["id"], changed))
 
         for url, row in existing.items():

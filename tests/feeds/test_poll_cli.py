@@ -148,6 +148,29 @@ async def test_feeds_yaml_sets_the_fetch_timeout_and_the_body_cap(
     assert len(feed_server.headers_sent_to("/slow")) == 2
 
 
+async def test_feeds_yaml_may_put_a_source_behind_the_address_guard(
+    tmp_path: Path, db_url: str, feed_server: FeedServer
+) -> None:
+    """A source with `address_guard: true` may not reach the bot's own network, through the
+    fetching child, on the poll that applies feeds.yaml (which polls the others early, but
+    not a guarded one: early polls are trusted) and after; the others may."""
+    guarded = feed_server.serve("/guarded", feed(fixture("rss2.xml")))
+    trusted = feed_server.serve("/trusted", feed(fixture("atom.xml")))
+    (tmp_path / "feeds.yaml").write_text(
+        f"sources:\n  - name: Guarded\n    url: {guarded}\n    address_guard: true\n"
+        f"  - name: Trusted\n    url: {trusted}\n"
+    )
+    for read in ("ok", "unchanged"):
+        code, lines, _ = await _poll(tmp_path, db_url, "--all")
+        assert code == 0
+        by_source = {line["source"]: line for line in lines}
+        assert by_source["Trusted"]["status"] == read
+        assert by_source["Guarded"]["status"] == "error"
+        assert "127.0.0.1 is a loopback address" in by_source["Guarded"]["error"]
+    assert feed_server.headers_sent_to("/guarded") == []  # refused before any request
+    assert len(feed_server.headers_sent_to("/trusted")) == 2
+
+
 async def test_without_json_one_readable_line_per_source(
     tmp_path: Path, db_url: str, feed_server: FeedServer
 ) -> None:

@@ -100,6 +100,40 @@ def test_a_changed_fetch_timeout_applies(
     assert row is not None and row.fetch_timeout_seconds == seconds
 
 
+@pytest.mark.parametrize(
+    ("defaults", "tvline", "trusted"),
+    [
+        ("", "", True),  # feeds.yaml's sources are trusted unless told
+        ("  address_guard: true\n", "", False),
+        ("", "    address_guard: true\n", False),
+        ("  address_guard: true\n", "    address_guard: false\n", True),  # its own wins
+    ],
+)
+def test_the_address_guard_is_set_by_feeds_yaml(
+    store: Store, defaults: str, tvline: str, trusted: bool
+) -> None:
+    def tvline_trusted() -> bool:
+        with store.session() as session:
+            row = SourceRepo(session).by_name("TVLine")
+        assert row is not None
+        return row.trusted
+
+    sources = TWO.replace(
+        "    url: https://tvline.com/feed/\n", f"    url: https://tvline.com/feed/\n{tvline}"
+    )
+    written = _config(sources).replace("defaults:\n", f"defaults:\n{defaults}")
+    assert _sync(store, written).added == ["TVLine", "Decider"]
+    assert tvline_trusted() is trusted
+    # Turned the other way on the source itself, the row follows and is reported updated.
+    flipped = TWO.replace(
+        "    url: https://tvline.com/feed/\n",
+        f"    url: https://tvline.com/feed/\n    address_guard: {str(trusted).lower()}\n",
+    )
+    report = _sync(store, _config(flipped).replace("defaults:\n", f"defaults:\n{defaults}"))
+    assert report.updated == ["TVLine"]
+    assert tvline_trusted() is not trusted
+
+
 def test_removed_source_is_disabled_and_comes_back(store: Store) -> None:
     _sync(store, _config(TWO))
     only_decider = _config("  - name: Decider\n    url: https://decider.com/feed/\n")
