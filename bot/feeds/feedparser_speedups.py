@@ -37,13 +37,6 @@ _getitem = FeedParserDict.__getitem__
 _setitem = FeedParserDict.__setitem__
 _urljoin = mixin._urljoin
 
-# The sources written for, the same in feedparser 6.0.11 and 6.0.14 (the first 16 hex
-# digits of SHA-256).
-_GETITEM_SOURCE = "627c9efb00cba7db"
-_GET_SOURCE = "36bfd88cc3834086"
-_SETITEM_SOURCE = "83244ede96a18a8e"
-_URLJOIN_SOURCE = "236510c719107cee"
-
 # The keys FeedParserDict.__getitem__ does more for than look up.
 _SPECIAL = frozenset(
     {"category", "enclosures", "license", "updated", "updated_parsed", *FeedParserDict.keymap}
@@ -107,21 +100,25 @@ def source_digest(function: Callable[..., Any]) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# Each short path: where it goes, and the sources of feedparser's functions it was written
+# for (the first 16 hex digits of SHA-256, the same in feedparser 6.0.11 and 6.0.14). The
+# lookups' short paths rely on the special keys that __getitem__ has.
+_GETITEM_SOURCE = (_getitem, "627c9efb00cba7db")
+_SHORT_PATHS = (
+    (FeedParserDict, "__getitem__", _fast_getitem, [_GETITEM_SOURCE]),
+    (FeedParserDict, "get", _fast_get, [_GETITEM_SOURCE, (_get, "36bfd88cc3834086")]),
+    (FeedParserDict, "__setitem__", _fast_setitem, [(_setitem, "83244ede96a18a8e")]),
+    (mixin, "_urljoin", _fast_urljoin, [(_urljoin, "236510c719107cee")]),
+)
+
+
 def install() -> None:
     global ACTIVE
     active = []
-    if source_digest(_getitem) == _GETITEM_SOURCE:
-        FeedParserDict.__getitem__ = _fast_getitem
-        active.append("FeedParserDict.__getitem__")
-        if source_digest(_get) == _GET_SOURCE:
-            FeedParserDict.get = _fast_get
-            active.append("FeedParserDict.get")
-    if source_digest(_setitem) == _SETITEM_SOURCE:
-        FeedParserDict.__setitem__ = _fast_setitem
-        active.append("FeedParserDict.__setitem__")
-    if source_digest(_urljoin) == _URLJOIN_SOURCE:
-        mixin._urljoin = _fast_urljoin
-        active.append("_urljoin")
+    for owner, name, short_path, written_for in _SHORT_PATHS:
+        if all(source_digest(function) == digest for function, digest in written_for):
+            setattr(owner, name, short_path)
+            active.append(f"{owner.__name__}.{name}")
     if not hasattr(FeedParserDict, "__deepcopy__"):  # a later feedparser's own comes first
         FeedParserDict.__deepcopy__ = _deep_copy
     if FeedParserDict.__deepcopy__ is _deep_copy:

@@ -164,14 +164,19 @@ def test_a_short_path_is_left_out_where_feedparser_s_code_changed(
     monkeypatch.setattr(mixin, "_urljoin", mixin._urljoin)
     monkeypatch.setattr(feedparser_speedups, "ACTIVE", feedparser_speedups.ACTIVE)
     monkeypatch.setattr(FeedParserDict, "get", feedparser_speedups._get)
-    monkeypatch.setattr(feedparser_speedups, "_GET_SOURCE", "0" * 16)
+    digest = feedparser_speedups.source_digest
+    monkeypatch.setattr(
+        feedparser_speedups,
+        "source_digest",
+        lambda function: "changed" if function is feedparser_speedups._get else digest(function),
+    )
 
     feedparser_speedups.install()
 
     assert FeedParserDict.get is feedparser_speedups._get
     assert "FeedParserDict.get" not in feedparser_speedups.ACTIVE
     assert "FeedParserDict.__getitem__" in feedparser_speedups.ACTIVE
-    assert feedparser_speedups.source_digest(feedparser_speedups._get) != "0" * 16
+    assert "feedparser.mixin._urljoin" in feedparser_speedups.ACTIVE
 
 
 def test_a_function_without_a_readable_source_has_no_digest() -> None:
