@@ -4,6 +4,7 @@
 import asyncio
 import dataclasses
 import os
+import re
 import signal
 import threading
 import time
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
 
 # About 0.1 s of feedparser on this project's machines (25 KB, 50 items: 8-15 ms).
 INLINE_BYTES = 256 * 1024
+# A start tag this long goes to the workers, which have a deadline, even when the thread
+# could take it: feedparser's reading of an element's attributes (the standard library's
+# SAX lookup) is quadratic, and one element of 25,000 attributes, 233 KB, took it 5.2 s in
+# the thread, which cannot be interrupted. 8 KB of attributes take it about 10 ms.
+_LONG_TAG = re.compile(rb"<[^<>]{8192}")
 # A worker's parse of one feed, at the most. A 5 MB feed (the body cap) takes feedparser a
 # few seconds; one that takes a minute is pathological, and would hold the poll meanwhile.
 PARSE_DEADLINE = 60.0
@@ -81,7 +87,8 @@ class ParsingPool:
                         return ParsedFeed([], None, items.digests)
                     body, digests = items.unseen, items.digests
             job = (body, content_type, url, digests, scanned)
-            if self._pool is None and self._waiting_inline + len(body) <= self.inline_bytes:
+            inline = self._waiting_inline + len(body) <= self.inline_bytes
+            if self._pool is None and inline and not _LONG_TAG.search(body):
                 self._waiting_inline += len(body)
                 try:
                     return await self._inline(_parse, *job)

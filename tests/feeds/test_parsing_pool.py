@@ -119,6 +119,22 @@ async def test_a_little_parsing_starts_no_workers_and_more_starts_them() -> None
         pool.close()
 
 
+async def test_a_body_with_a_start_tag_of_thousands_of_attributes_goes_to_the_workers() -> None:
+    """feedparser reads an element's attributes in quadratic time (5 s for 25,000), and a
+    parse in the thread cannot be stopped; the workers' can, at their deadline."""
+    attributes = " ".join(f'a{i}="x"' for i in range(1_000))
+    body = fixture("rss2.xml").replace(b"<channel>", f"<channel {attributes}>".encode(), 1)
+    pool = ParsingPool(workers=1, inline_bytes=len(body) * 4)
+    try:
+        assert (await pool.parse(fixture("rss2.xml"), None, "http://x/")).entries
+        assert pool._pool is None  # the feed as it is: in the thread
+        parsed = await pool.parse(body, None, "http://x/")
+        assert pool._pool is not None  # with the long tag: the workers started for it
+        assert parsed.entries == parse_feed(fixture("rss2.xml"), None, "http://x/").entries
+    finally:
+        pool.close()
+
+
 @pytest.mark.parametrize("inline_bytes", [1 << 20, 0], ids=["thread", "workers"])
 async def test_the_items_a_source_had_are_not_parsed_again(inline_bytes: int) -> None:
     first, second = body_of("rss", [1, 2, 3]), body_of("rss", [4, 5, 2, 3])
