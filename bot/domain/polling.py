@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 MAX_BACKOFF = timedelta(hours=24)
 BROKEN_AFTER = timedelta(days=3)
@@ -9,6 +10,7 @@ BROKEN_AFTER = timedelta(days=3)
 # every day, and a feed frozen in a cache or left behind by a redesign still answers 200.
 QUIET_AFTER = timedelta(days=14)
 GONE = 410  # the site's word that the feed was removed for good
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # The longest ETag and Last-Modified kept between polls (the source table's column sizes).
 ETAG_LIMIT, LAST_MODIFIED_LIMIT = 500, 100
 # How long a cycle holds the sources it polls (PollStore.claim) against a cycle started
@@ -31,6 +33,23 @@ def next_slot(now: datetime, interval: timedelta, url: str) -> datetime:
     start = _EPOCH + spread_offset(url, interval)
     periods = (now - start) // interval + 1
     return start + periods * interval
+
+
+def site_of(url: str) -> str:
+    """The site a feed is on, as its rate limits count: scheme, host and port."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:  # a port out of range: the URL's own text stands for its site
+        return url
+    return f"{parts.scheme}://{parts.hostname or ''}:{port}"
+
+
+def site_hold(now: datetime, retry_after: timedelta) -> datetime:
+    """Until when a site that answered 429 or 503 with this Retry-After is left alone: all
+    its feeds, not only the one that was answered (a site limits what it is asked for from
+    one address, whichever of its feeds)."""
+    return now + min(retry_after, MAX_BACKOFF)
 
 
 def after_success(

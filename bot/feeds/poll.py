@@ -77,6 +77,10 @@ class Poller:
             isolate=lambda failure: not polls.unusable(failure),
         )
         self._bodies = asyncio.Semaphore(fetcher.limits.total)  # bounds bodies held in memory
+        # Sites that answered 429 or 503 with a Retry-After, and until when: every feed on
+        # one waits that long (its sources on the site not polled meanwhile are moved in the
+        # store; those polled meanwhile, and this process's later polls, are held here).
+        self._site_holds: dict[str, datetime] = {}
 
     async def cycle(
         self,
@@ -132,6 +136,7 @@ class Poller:
             status, http_status = "error", getattr(failure, "http_status", http_status)
             error = describe(failure)
             await self._write(source, self._failure(source, failure), [])
+            await self._hold_site_if_asked(source, failure)
         except Exception as failure:  # a bug must cost one source, not the cycle
             if self.polls.unusable(failure):
                 raise  # not the source's failure: the cycle stops, and its command says why
@@ -180,7 +185,9 @@ class Poller:
         self, source: PollTarget, fetched: Fetched, body: dict[str, Any]
     ) -> dict[str, Any]:
         now = self.clock()
-        next_poll = polling.after_success(now, source.interval, source.url, fetched.max_age)
+        next_poll = self._held(
+            source, polling.after_success(now, source.interval, source.url, fetched.max_age)
+        )
         return {
             "etag": fetched.etag or source.etag,
             "last_modified": fetched.last_modified or source.last_modified,
@@ -207,10 +214,31 @@ class Poller:
             "last_error": describe(failure),
             "consecutive_failures": failures,
             "failing_since": source.failing_since or now,
-            "next_poll_at": polling.after_failure(
-                now, source.interval, failures, retry_after, gone=gone
+            "next_poll_at": self._held(
+                source,
+                polling.after_failure(now, source.interval, failures, retry_after, gone=gone),
             ),
         }
+
+    def _held(self, source: PollTarget, next_poll: datetime) -> datetime:
+        """`next_poll`, or later if the source's site asked to be left alone until then."""
+        hold = self._site_holds.get(polling.site_of(source.url))
+        return next_poll if hold is None else max(next_poll, hold)
+
+    async def _hold_site_if_asked(self, source: PollTarget, failure: Exception) -> None:
+        """A 429 or 503 with a Retry-After holds back every source on the same site."""
+        retry_after = getattr(failure, "retry_after", None)
+        if retry_after is None:  # the fetcher keeps it from a 429 or 503 alone
+            return
+        site, until = polling.site_of(source.url), polling.site_hold(self.clock(), retry_after)
+        held_until = self._site_holds.get(site)
+        if held_until is not None and until <= held_until:
+            return  # held as long already, and the store told
+        self._site_holds[site] = until
+        held = await asyncio.to_thread(self.polls.hold_site, site, until)
+        status = getattr(failure, "http_status", None)
+        log.warning("site=%s asked to wait (HTTP %s): its %d sources wait until %s",
+                    site, status, held, until.isoformat(timespec="seconds"))  # fmt: skip
 
     async def _write(
         self, source: PollTarget, changes: dict[str, Any], entries: list[Entry]

@@ -301,6 +301,22 @@ class PollStore:
                 )
         return targets
 
+    def hold_site(self, site: str, until: datetime) -> int:
+        """Moves the next poll of every enabled source on `site` (polling.site_of) to `until`
+        at the earliest: the site asked to be left alone until then. Returns how many moved."""
+        hold = self._value(until)
+        with self._transaction(write=True) as cursor:
+            rows = self._run(cursor, "SELECT id, url FROM source WHERE enabled").fetchall()
+            on_site = [row[0] for row in rows if polling.site_of(row[1]) == site]
+            cursor.executemany(
+                self._sql_of(
+                    "UPDATE source SET next_poll_at = ? WHERE id = ?"
+                    " AND (next_poll_at IS NULL OR next_poll_at < ?)"
+                ),
+                [(hold, source_id, hold) for source_id in on_site],
+            )
+            return len(on_site)
+
     def release(self, targets: Sequence[PollTarget], until: datetime) -> None:
         """Gives back the leases `claim` took until `until` on sources whose poll wrote
         nothing since: their next poll is again what it was."""

@@ -18,6 +18,7 @@ from bot.store.tables import Source, Story
 from tests.feeds.conftest import (
     Clock,
     FeedServer,
+    Handler,
     RawServer,
     add_source,
     encoded,
@@ -501,6 +502,54 @@ async def test_retry_after_is_honoured(
     outcome = (await poll_all(poller))["Busy"]
     assert (outcome.http_status, outcome.error) == (429, "HTTP 429 Too Many Requests")
     assert source(store, source_id).next_poll_at == clock.now + timedelta(hours=2)
+
+
+async def test_a_site_that_asks_to_wait_holds_back_every_feed_on_it(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock
+) -> None:
+    """A 429 with a Retry-After from one feed: the site's other feeds wait as long, polled
+    in the same cycle or not due in it, and in this poller's later cycles. A feed on another
+    site (another host name for the same server) does not."""
+    start = clock.now
+    busy = add_source(
+        store, "Busy", feed_server.serve("/busy", status(429, **{"Retry-After": "7200"}))
+    )
+    sibling = add_source(store, "Sibling", feed_server.serve("/sibling", feed(fixture("atom.xml"))))
+    later = add_source(store, "Later", feed_server.serve("/later", feed(fixture("rdf.xml"))))
+    elsewhere_url = feed_server.serve("/elsewhere", feed(fixture("rss2.xml")))
+    elsewhere = add_source(store, "Elsewhere", elsewhere_url.replace("127.0.0.1", "localhost"))
+    with store.session() as session:  # polled a minute ago: not due in this cycle
+        row = session.get(Source, later)
+        assert row is not None
+        row.next_poll_at = start + timedelta(minutes=14)
+
+    outcomes = {o.source: o for o in await poller.cycle()}
+
+    assert sorted(outcomes) == ["Busy", "Elsewhere", "Sibling"]
+    assert (outcomes["Sibling"].status, outcomes["Elsewhere"].status) == ("ok", "ok")
+    held = start + timedelta(hours=2)
+    assert [source(store, i).next_poll_at for i in (busy, sibling, later)] == [held] * 3
+    assert source(store, elsewhere).next_poll_at < start + timedelta(minutes=16)
+    # Polled again within the two hours (`--all`, `--source`): still held.
+    clock.advance(timedelta(minutes=30))
+    again = await poller.cycle(everything=True, names=["Sibling", "Elsewhere"])
+    assert [o.status for o in again] == ["unchanged", "unchanged"]
+    assert source(store, sibling).next_poll_at == held
+    assert source(store, elsewhere).next_poll_at < clock.now + timedelta(minutes=16)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [status(503), status(500, **{"Retry-After": "7200"})],
+    ids=["503-without-retry-after", "500-with-retry-after"],
+)
+async def test_a_site_that_fails_without_asking_to_wait_holds_back_no_other_feed(
+    store: Store, poller: Poller, feed_server: FeedServer, clock: Clock, answer: Handler
+) -> None:
+    add_source(store, "Failing", feed_server.serve("/failing", answer))
+    sibling = add_source(store, "Sibling", feed_server.serve("/sibling", feed(fixture("atom.xml"))))
+    await poll_all(poller)
+    assert source(store, sibling).next_poll_at < clock.now + timedelta(minutes=16)
 
 
 async def test_cache_control_max_age_delays_the_next_poll(
