@@ -14,6 +14,8 @@ from bot.domain.polling import (
     is_due,
     is_quiet,
     next_slot,
+    site_hold,
+    site_of,
     spread_offset,
 )
 
@@ -128,3 +130,26 @@ def test_no_schedule_sets_a_next_poll_that_would_be_taken_for_a_wrong_clock(
 )
 def test_a_next_poll_too_far_ahead_to_believe_is_due(ahead: timedelta | None, due: bool) -> None:
     assert is_due(None if ahead is None else NOW + ahead, NOW, QUARTER) is due
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("https://deadline.com/v/tv/feed/", "https://Deadline.com:443/feed/", True),
+        ("http://site.example/a", "http://site.example:80/b?x=1", True),
+        ("https://user:secret@site.example/a", "https://site.example/b", True),
+        ("https://site.example/a", "http://site.example/a", False),  # another port, too
+        ("https://site.example/a", "https://www.site.example/a", False),
+        ("http://127.0.0.1:8080/a", "http://127.0.0.1:8081/a", False),
+        ("http://127.0.0.1:8080/a", "http://localhost:8080/a", False),
+    ],
+)
+def test_a_site_is_its_scheme_host_and_port(one: str, other: str, same: bool) -> None:
+    assert (site_of(one) == site_of(other)) is same
+
+
+def test_a_site_asks_to_wait_no_longer_than_the_longest_backoff() -> None:
+    now = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    assert site_hold(now, timedelta(minutes=10)) == now + timedelta(minutes=10)
+    assert site_hold(now, timedelta(days=30)) == now + timedelta(hours=24)
+    assert site_of("http://site.example:99999/a") == "http://site.example:99999/a"
