@@ -10,7 +10,7 @@ BROKEN_AFTER = timedelta(days=3)
 # every day, and a feed frozen in a cache or left behind by a redesign still answers 200.
 QUIET_AFTER = timedelta(days=14)
 GONE = 410  # the site's word that the feed was removed for good
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+_DEFAULT_PORTS = {"http": 80, "https": 443}  # where a URL that names no port connects
 # The longest ETag and Last-Modified kept between polls (the source table's column sizes).
 ETAG_LIMIT, LAST_MODIFIED_LIMIT = 500, 100
 # How long a cycle holds the sources it polls (PollStore.claim) against a cycle started

@@ -303,10 +303,13 @@ class PollStore:
 
     def hold_site(self, site: str, until: datetime) -> int:
         """Moves the next poll of every enabled source on `site` (polling.site_of) to `until`
-        at the earliest: the site asked to be left alone until then. Returns how many moved."""
+        at the earliest: the site asked to be left alone until then. Returns how many sources
+        the site has. Rows are written in the order of their ids, as `store` writes them, so
+        that the two never wait on each other from two processes (a PostgreSQL deadlock)."""
         hold = self._value(until)
         with self._transaction(write=True) as cursor:
-            rows = self._run(cursor, "SELECT id, url FROM source WHERE enabled").fetchall()
+            enabled = "SELECT id, url FROM source WHERE enabled ORDER BY id"
+            rows = self._run(cursor, enabled).fetchall()
             on_site = [row[0] for row in rows if polling.site_of(row[1]) == site]
             cursor.executemany(
                 self._sql_of(
