@@ -222,6 +222,8 @@ class Poller:
 
     def _held(self, source: PollTarget, next_poll: datetime) -> datetime:
         """`next_poll`, or later if the source's site asked to be left alone until then."""
+        if not self._site_holds:  # the everyday case, without parsing the URL
+            return next_poll
         hold = self._site_holds.get(polling.site_of(source.url))
         return next_poll if hold is None else max(next_poll, hold)
 
