@@ -14,7 +14,7 @@ from bot.domain.polling import (
     is_due,
     is_quiet,
     next_slot,
-    site_hold,
+    retry_time,
     site_of,
     spread_offset,
 )
@@ -150,6 +150,6 @@ def test_a_site_is_its_scheme_host_and_port(one: str, other: str, same: bool) ->
 
 def test_a_site_asks_to_wait_no_longer_than_the_longest_backoff() -> None:
     now = datetime(2026, 11, 24, 12, tzinfo=UTC)
-    assert site_hold(now, timedelta(minutes=10)) == now + timedelta(minutes=10)
-    assert site_hold(now, timedelta(days=30)) == now + timedelta(hours=24)
+    assert retry_time(now, timedelta(minutes=10)) == now + timedelta(minutes=10)
+    assert retry_time(now, timedelta(days=30)) == now + timedelta(hours=24)
     assert site_of("http://site.example:99999/a") == "http://site.example:99999/a"

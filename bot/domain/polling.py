@@ -45,10 +45,10 @@ def site_of(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}:{port}"
 
 
-def site_hold(now: datetime, retry_after: timedelta) -> datetime:
-    """Until when a site that answered 429 or 503 with this Retry-After is left alone: all
-    its feeds, not only the one that was answered (a site limits what it is asked for from
-    one address, whichever of its feeds)."""
+def retry_time(now: datetime, retry_after: timedelta) -> datetime:
+    """When a site's Retry-After (to a 429 or 503) lets it be asked again: at most a day
+    ahead. It holds back all the site's feeds, not only the one answered (Poller): a site
+    limits what it is asked for from one address, whichever of its feeds."""
     return now + min(retry_after, MAX_BACKOFF)
 
 
@@ -75,9 +75,9 @@ def after_failure(
     day, and never before the site's Retry-After. A feed the site says is gone (410) is
     broken at once, and so retried daily from the first answer."""
     delay = MAX_BACKOFF if gone else min(interval * 2 ** min(failures, 16), MAX_BACKOFF)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_BACKOFF))
-    return now + delay
+    if retry_after is None:
+        return now + delay
+    return max(now + delay, retry_time(now, retry_after))
 
 
 def is_due(next_poll: datetime | None, now: datetime, interval: timedelta) -> bool:

@@ -164,7 +164,7 @@ class Fetcher:
             # Only 429 and 503 are answers about timing; elsewhere Retry-After is ignored.
             timing = status in (429, 503)
             wait = _retry_after(response.headers.get("Retry-After")) if timing else None
-            raise FetchError(f"HTTP {status} {response.reason or ''}".strip(), status, wait)
+            raise FetchError(_status_line(response), status, wait)
         body = None if status == 304 else await self._read(response)
         return Fetched(
             status=status,
@@ -212,11 +212,15 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
+def _status_line(response: aiohttp.ClientResponse) -> str:
+    """The answer's status as the site gave it: "HTTP 429 Too Many Requests"."""
+    return f"HTTP {response.status} {response.reason or ''}".strip()
+
+
 def _redirect_target(url: str, response: aiohttp.ClientResponse) -> str:
     location = response.headers.get("Location", "").strip()
     if not location:  # urljoin would make it the same URL: a loop, not the site's mistake
-        status = f"HTTP {response.status} {response.reason or ''}".strip()
-        raise FetchError(f"{status} without a Location to follow", response.status)
+        raise FetchError(f"{_status_line(response)} without a Location to follow", response.status)
     try:
         return urljoin(url, location)
     except ValueError as error:  # urllib's own parse fails: "Invalid IPv6 URL"

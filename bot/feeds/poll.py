@@ -232,7 +232,7 @@ class Poller:
         retry_after = getattr(failure, "retry_after", None)
         if retry_after is None:  # the fetcher keeps it from a 429 or 503 alone
             return
-        site, until = polling.site_of(source.url), polling.site_hold(self.clock(), retry_after)
+        site, until = polling.site_of(source.url), polling.retry_time(self.clock(), retry_after)
         held_until = self._site_holds.get(site)
         if held_until is not None and until <= held_until:
             return  # held as long already, and the store told
