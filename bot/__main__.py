@@ -11,11 +11,11 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.commands.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from bot.commands.stopping import sigterm
 
 if TYPE_CHECKING:
     import argparse
@@ -47,7 +47,6 @@ def cli() -> int:
     output is written once the work is done, so the rest of it is dropped quietly.
     """
     gc.disable()
-    sigterm = _SigtermAsCtrlC()
     signal.signal(signal.SIGTERM, sigterm)
     try:
         code = main(fetching=_fork_for_poll(sys.argv[1:]))
@@ -64,22 +63,6 @@ def cli() -> int:
         return EXIT_OK
     finally:
         gc.freeze()  # what is left dies with the process: no full collection at exit
-
-
-class _SigtermAsCtrlC:
-    """A SIGTERM handler that does what Ctrl-C would, through whatever handles SIGINT at the
-    moment. Inside asyncio.run that is asyncio's own: it cancels the command's task at its
-    next await, so a source whose poll was logged as done is also reported as done, where
-    an exception raised at once could land between the two."""
-
-    received = False
-
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.received = True
-        on_ctrl_c = signal.getsignal(signal.SIGINT)
-        if not callable(on_ctrl_c):  # SIGINT ignored (a background job): stop here
-            raise KeyboardInterrupt
-        on_ctrl_c(signal.SIGINT, frame)
 
 
 def _reader_gone() -> bool:

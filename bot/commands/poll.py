@@ -19,6 +19,7 @@ from bot.commands.common import (
     read_config,
     say_unusable,
 )
+from bot.commands.stopping import sigterm
 
 if TYPE_CHECKING:
     from bot.basic_settings import BasicSettings
@@ -110,7 +111,7 @@ def poll(args: argparse.Namespace, settings: "BasicSettings") -> int:
         plan = _poll_plan(polls, args, settings)
         if plan is None:
             return EXIT_INVALID
-        code = asyncio.run(cycle(finished.append, plan))
+        code = sigterm.run(cycle(finished.append, plan))
         if code != EXIT_OK:
             return code
         if polls.settle_unread(datetime.now(UTC))[1]:

@@ -19,15 +19,24 @@ from bot.store.tables import Story
 from tests.feeds.conftest import FeedServer, feed, fixture, slow, status
 
 REPO = Path(__file__).resolve().parents[2]
+# Runs the rest of its arguments with SIGINT as its first says ("SIG_DFL" or "SIG_IGN"),
+# whatever this test run's own is: a test run that a script started in the background has
+# it ignored, and every process it starts inherits that.
+_WITH_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, getattr(signal, sys.argv[1])); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])"
+)
 
 
 async def _start_poll(
-    tmp_path: Path, db_url: str, *extra: str, own_group: bool = False
+    tmp_path: Path, db_url: str, *extra: str, own_group: bool = False, sigint: str = "SIG_DFL"
 ) -> asyncio.subprocess.Process:
     """`poll --once --json` on tmp_path's feeds.yaml; with `own_group`, leading a process
-    group of its own, to be signalled as a whole (Ctrl-C, a service manager)."""
+    group of its own, to be signalled as a whole (Ctrl-C, a service manager); with
+    `sigint="SIG_IGN"`, started as a script's background job is, Ctrl-C ignored."""
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "poll", "--once", "--json", *extra,
+        sys.executable, "-c", _WITH_SIGINT, sigint,
+        "-m", "bot", "poll", "--once", "--json", *extra,
         "--config", str(tmp_path / "feeds.yaml"),
         cwd=tmp_path, env={**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "INFO"},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -220,24 +229,11 @@ async def test_invalid_configuration_exits_1(tmp_path: Path, db_url: str) -> Non
     assert "sources[0].url: not an http(s) URL" in err
 
 
-@pytest.mark.parametrize(
-    ("stop", "code", "said", "group"),
-    [
-        (signal.SIGINT, 130, "interrupted", True),  # Ctrl-C reaches the whole process group
-        (signal.SIGTERM, 143, "terminated", False),  # `timeout` signals the poll alone
-        (signal.SIGTERM, 143, "terminated", True),  # a service manager, every process
-    ],
-)
-async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
-    tmp_path: Path,
-    db_url: str,
-    feed_server: FeedServer,
-    store: Store,
-    stop: signal.Signals,
-    code: int,
-    said: str,
-    group: bool,
-) -> None:
+async def _poll_left_hanging(
+    tmp_path: Path, db_url: str, feed_server: FeedServer, sigint: str
+) -> tuple[asyncio.subprocess.Process, asyncio.Event]:
+    """A poll in a process group of its own that has stored Good and waits on Hanging's
+    answer, and the event that lets Hanging answer (304, to a request not conditional)."""
     arrived, released = asyncio.Event(), asyncio.Event()
 
     async def hanging(request: web.Request) -> web.StreamResponse:
@@ -250,12 +246,39 @@ async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
     (tmp_path / "feeds.yaml").write_text(
         f"sources:\n  - name: Good\n    url: {good}\n  - name: Hanging\n    url: {hang}\n"
     )
-    process = await _start_poll(tmp_path, db_url, own_group=True)
+    process = await _start_poll(tmp_path, db_url, own_group=True, sigint=sigint)
     assert process.stderr is not None
-    async with asyncio.timeout(60):  # interrupted mid-cycle: one feed stored, one in flight
+    async with asyncio.timeout(60):
         await arrived.wait()
         while b"polled source=Good" not in (line := await process.stderr.readline()):
             assert line, "the poll ended before it could be interrupted"
+    return process, released
+
+
+@pytest.mark.parametrize(
+    ("stop", "code", "said", "group", "sigint"),
+    [
+        (signal.SIGINT, 130, "interrupted", True, "SIG_DFL"),  # Ctrl-C reaches the group
+        (signal.SIGTERM, 143, "terminated", False, "SIG_DFL"),  # `timeout` signals the poll
+        (signal.SIGTERM, 143, "terminated", True, "SIG_DFL"),  # a service manager, them all
+        # A script's background job (Ctrl-C ignored): it lost what it had stored.
+        (signal.SIGTERM, 143, "terminated", False, "SIG_IGN"),
+        (signal.SIGTERM, 143, "terminated", True, "SIG_IGN"),
+    ],
+)
+async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
+    tmp_path: Path,
+    db_url: str,
+    feed_server: FeedServer,
+    store: Store,
+    stop: signal.Signals,
+    code: int,
+    said: str,
+    group: bool,
+    sigint: str,
+) -> None:
+    # Interrupted mid-cycle: one feed stored, one in flight.
+    process, released = await _poll_left_hanging(tmp_path, db_url, feed_server, sigint)
     if group:
         os.killpg(process.pid, stop)
     else:
@@ -274,6 +297,23 @@ async def test_ctrl_c_ends_a_poll_with_one_line_and_keeps_what_was_stored(
     # The lease the cut-off cycle took on Hanging was given back: it is due at once.
     code, lines, _ = await _poll(tmp_path, db_url)
     assert code == 0 and [line["source"] for line in lines] == ["Hanging"]
+
+
+async def test_a_poll_started_with_ctrl_c_ignored_goes_on_after_one(
+    tmp_path: Path, db_url: str, feed_server: FeedServer
+) -> None:
+    """A script's background job ignores Ctrl-C, which reaches the script's whole process
+    group: the poll, which blocks SIGINT in that case, still does."""
+    process, released = await _poll_left_hanging(tmp_path, db_url, feed_server, "SIG_IGN")
+    os.killpg(process.pid, signal.SIGINT)
+    await asyncio.sleep(0.5)  # long enough for a poll it stopped to exit
+    assert process.returncode is None
+    released.set()
+    out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()
+    lines = {line["source"]: line for line in map(json.loads, out.decode().splitlines())}
+    assert lines["Good"]["status"] == "ok"
+    assert "304 Not Modified to a request that was not conditional" in lines["Hanging"]["error"]
 
 
 def _big_feed(name: str, items: int) -> bytes:
