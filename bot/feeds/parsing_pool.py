@@ -9,7 +9,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -158,7 +158,7 @@ class ParsingPool:
         except BrokenProcessPool:
             if self._pool is pool:  # not replaced yet by a parse that saw it break first
                 self._pool = None  # the next parse starts fresh workers
-                self._shut(pool)
+                self._shut_down(pool)
             raise
 
     async def _answer(self, pool: "ProcessPoolExecutor", answer: "asyncio.Future[_T]") -> _T:
@@ -192,14 +192,28 @@ class ParsingPool:
         raise BrokenProcessPool(f"the parsing workers answered nothing for {self.silence:g} s")
 
     def close(self) -> None:
-        self._shut(self._pool)
-        self._shut(self._thread)
+        if self._pool is not None:
+            self._shut_down(self._pool)
+        if self._thread is not None:
+            self._thread.shutdown(wait=True, cancel_futures=True)
         self._pool = self._thread = None
 
-    @staticmethod
-    def _shut(executor: Executor | None) -> None:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+    def _shut_down(self, pool: "ProcessPoolExecutor") -> None:
+        """Shuts `pool` down, its workers finishing the parses they have begun (each within
+        the deadline). Shutting down waits for the pool's thread, which waits for ever on
+        stuck workers (see `_answer`): left so by a parse cut short (Ctrl-C) while it
+        waited on them, they held the poll's exit. So, silent for `silence` seconds, they
+        are torn down as `_answer` does it."""
+        shutting = threading.Thread(
+            target=pool.shutdown,
+            kwargs={"wait": True, "cancel_futures": True},
+            name="parse-workers-shutdown",
+            daemon=True,  # if it cannot be unblocked, the bot's exit does not wait for it
+        )
+        shutting.start()
+        shutting.join(self.silence)
+        if shutting.is_alive() and _unblock(pool):
+            shutting.join()
 
 
 def _parse(

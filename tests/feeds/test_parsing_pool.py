@@ -230,24 +230,33 @@ async def test_a_parse_cancelled_while_the_workers_start_leaves_the_others_waiti
     assert errors == []
 
 
-def _long_feed(name: str, items: int = 2000) -> bytes:
-    """A feed whose parse keeps a worker busy for most of a second."""
+LONG_FEED_ITEMS = 12_000  # 0.6-0.8 s of a worker's parse (2,000 had become 0.11 s)
+
+
+def _long_feed(name: str) -> bytes:
+    """A feed whose parse keeps a worker busy for most of a second. A killer that comes
+    0.1 s into a shorter parse could find the worker handing back the parsed feed: a
+    worker killed then leaves the pool's thread waiting for ever on half a message."""
     entries = "".join(
-        f"<item><guid>{name}-{n}</guid><title>{name} story {n}</title></item>" for n in range(items)
+        f"<item><guid>{name}-{n}</guid><title>{name} story {n}</title></item>"
+        for n in range(LONG_FEED_ITEMS)
     )
     return f'<rss version="2.0"><channel><title>{name}</title>{entries}</channel></rss>'.encode()
 
 
 async def _kill_workers_once_parsing(pool: ParsingPool, rounds: int) -> None:
     """Kills the workers of `rounds` pools in turn, a moment after each starts parsing."""
-    killed: set[int] = set()
+    # The pools themselves, not their id(): a pool freed once replaced, the next one may
+    # be made at its address, and was taken for killed already.
+    killed: list[object] = []
     while len(killed) < rounds:
         workers = pool._pool
-        if workers is not None and id(workers) not in killed and pool._first_worker.done():
+        fresh = workers is not None and all(workers is not done for done in killed)
+        if fresh and pool._first_worker.done():
             await asyncio.sleep(0.1)  # mid-parse: each parse takes several times that
-            for pid in list(workers._processes):  # type: ignore[attr-defined]
+            for pid in list(workers._processes):  # type: ignore[union-attr]
                 os.kill(pid, signal.SIGKILL)
-            killed.add(id(workers))
+            killed.append(workers)
         await asyncio.sleep(0.01)
 
 
@@ -262,7 +271,7 @@ async def test_workers_that_die_cost_no_feed_that_parses_again() -> None:
         async with asyncio.timeout(60):
             feeds = await asyncio.gather(*parses)
             await killer
-        assert [len(feed.entries) for feed in feeds] == [2000] * 3
+        assert [len(feed.entries) for feed in feeds] == [LONG_FEED_ITEMS] * 3
     finally:
         pool.close()
 
@@ -282,7 +291,7 @@ async def test_a_feed_whose_parse_kills_a_worker_again_fails() -> None:
 
 async def test_a_parse_past_its_deadline_fails_its_feed_and_frees_the_worker() -> None:
     """A feed that keeps feedparser busy past the deadline (a minute; 0.05 s here, for a
-    feed of 2,000 items that takes far longer) is unreadable, where it would have held the
+    feed that takes far longer) is unreadable, where it would have held the
     poll for as long as it ran; the worker then parses the next feed as ever."""
     pool = ParsingPool(workers=1, inline_bytes=0, deadline=0.05)
     try:
@@ -314,6 +323,31 @@ def _stop() -> None:
 
 
 @pytest.mark.parametrize("stuck_by", [_die_mid_answer, _stop])
+async def test_a_poll_cut_short_while_it_waits_on_stuck_workers_still_closes_the_pool(
+    stuck_by: Callable[[], None],
+) -> None:
+    """Ctrl-C while a parse waits on stuck workers, before `silence` is up: the pool is
+    closed on the way out, and shutting it down waited for them for ever (the poll never
+    exited). It waits `silence` seconds, then tears them down."""
+    pool = ParsingPool(workers=1, inline_bytes=0, silence=1.0)
+    pool.start_workers()
+    await asyncio.wrap_future(pool._first_worker)
+    stuck = pool._pool
+    assert stuck is not None
+    workers = list(stuck._processes)  # type: ignore[attr-defined]
+    stuck.submit(stuck_by)
+    parse = asyncio.ensure_future(pool.parse(fixture("rss2.xml"), None, "http://x/"))
+    await asyncio.sleep(0.3)  # waiting behind the stuck one, not given up on yet
+    parse.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await parse
+    assert pool._pool is stuck
+    async with asyncio.timeout(30):
+        await asyncio.to_thread(pool.close)
+    assert workers and not any(alive(pid) for pid in workers)
+
+
+@pytest.mark.parametrize("stuck_by", [_die_mid_answer, _stop])
 async def test_workers_that_answer_nothing_are_replaced(stuck_by: Callable[[], None]) -> None:
     """A worker killed as it sends its answer leaves the pool's thread waiting for the rest
     for ever, and every parse with it; a stopped worker answers nothing either. After
@@ -325,6 +359,7 @@ async def test_workers_that_answer_nothing_are_replaced(stuck_by: Callable[[], N
         await asyncio.wrap_future(pool._first_worker)
         stuck = pool._pool
         assert stuck is not None
+        workers = list(stuck._processes)  # type: ignore[attr-defined]
         stuck.submit(stuck_by)  # first in the line: the parse below waits behind it
         async with asyncio.timeout(30):
             feed = await pool.parse(fixture("rss2.xml"), None, "http://x/")
@@ -332,7 +367,7 @@ async def test_workers_that_answer_nothing_are_replaced(stuck_by: Callable[[], N
             entry.title for entry in parse_feed(fixture("rss2.xml"), None, "http://x/").entries
         ]
         assert pool._pool is not stuck
-        assert not any(alive(pid) for pid in stuck._processes or {})  # type: ignore[attr-defined]
+        assert workers and not any(alive(pid) for pid in workers)
     finally:
         async with asyncio.timeout(30):
             await asyncio.to_thread(pool.close)
