@@ -251,10 +251,10 @@ async def _kill_workers_once_parsing(pool: ParsingPool, rounds: int) -> None:
     killed: list[object] = []
     while len(killed) < rounds:
         workers = pool._pool
-        fresh = workers is not None and all(workers is not done for done in killed)
-        if fresh and pool._first_worker.done():
+        fresh = all(workers is not done for done in killed)
+        if workers is not None and fresh and pool._first_worker.done():
             await asyncio.sleep(0.1)  # mid-parse: each parse takes several times that
-            for pid in list(workers._processes):  # type: ignore[union-attr]
+            for pid in list(workers._processes):  # type: ignore[attr-defined]
                 os.kill(pid, signal.SIGKILL)
             killed.append(workers)
         await asyncio.sleep(0.01)
@@ -322,6 +322,21 @@ def _stop() -> None:
     os.kill(os.getpid(), signal.SIGSTOP)
 
 
+async def _stuck_workers(
+    pool: ParsingPool, stuck_by: Callable[[], None]
+) -> tuple[ProcessPoolExecutor, list[int]]:
+    """Starts `pool`'s worker and makes it stuck by `stuck_by`, first in the line: the
+    parses asked for next wait behind it. The pool and its workers' pids (read now: a
+    pool shut down forgets them)."""
+    pool.start_workers()
+    await asyncio.wrap_future(pool._first_worker)
+    stuck = pool._pool
+    assert stuck is not None
+    workers = list(stuck._processes)  # type: ignore[attr-defined]
+    stuck.submit(stuck_by)
+    return stuck, workers
+
+
 @pytest.mark.parametrize("stuck_by", [_die_mid_answer, _stop])
 async def test_a_poll_cut_short_while_it_waits_on_stuck_workers_still_closes_the_pool(
     stuck_by: Callable[[], None],
@@ -330,12 +345,7 @@ async def test_a_poll_cut_short_while_it_waits_on_stuck_workers_still_closes_the
     closed on the way out, and shutting it down waited for them for ever (the poll never
     exited). It waits `silence` seconds, then tears them down."""
     pool = ParsingPool(workers=1, inline_bytes=0, silence=1.0)
-    pool.start_workers()
-    await asyncio.wrap_future(pool._first_worker)
-    stuck = pool._pool
-    assert stuck is not None
-    workers = list(stuck._processes)  # type: ignore[attr-defined]
-    stuck.submit(stuck_by)
+    stuck, workers = await _stuck_workers(pool, stuck_by)
     parse = asyncio.ensure_future(pool.parse(fixture("rss2.xml"), None, "http://x/"))
     await asyncio.sleep(0.3)  # waiting behind the stuck one, not given up on yet
     parse.cancel()
@@ -355,12 +365,7 @@ async def test_workers_that_answer_nothing_are_replaced(stuck_by: Callable[[], N
     is parsed in fresh ones, and the pool still shuts down."""
     pool = ParsingPool(workers=1, inline_bytes=0, silence=1.0)
     try:
-        pool.start_workers()
-        await asyncio.wrap_future(pool._first_worker)
-        stuck = pool._pool
-        assert stuck is not None
-        workers = list(stuck._processes)  # type: ignore[attr-defined]
-        stuck.submit(stuck_by)  # first in the line: the parse below waits behind it
+        stuck, workers = await _stuck_workers(pool, stuck_by)
         async with asyncio.timeout(30):
             feed = await pool.parse(fixture("rss2.xml"), None, "http://x/")
         assert [entry.title for entry in feed.entries] == [
